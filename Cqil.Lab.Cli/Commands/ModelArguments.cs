@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Cqil.Lab.Core.Checkpoints;
+using Cqil.Lab.Core.Model;
+using Cqil.Lab.Core.Runtime;
+
+namespace Cqil.Lab.Cli.Commands;
+
+/// <summary>The options every model-using command shares (--model, --tokenizer, --dtype, --device, --threads).</summary>
+public sealed class ModelArguments
+{
+    public Option<string> Model { get; } = new("--model") { Description = "Model: a Hugging Face folder (config.json + safetensors) or a llama2.c .bin file", Required = true };
+    public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "Tokenizer file when it is not inside the model folder (tokenizer.json, tokenizer.model or llama2.c tokenizer.bin)" };
+    public Option<string> Dtype { get; } = new("--dtype") { Description = "Compute dtype: f32 or bf16", DefaultValueFactory = _ => "f32" };
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+    public Option<int> Threads { get; } = new("--threads") { Description = "libtorch threads on CPU (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Tokenizer);
+        command.Options.Add(Dtype);
+        command.Options.Add(Device);
+        command.Options.Add(Threads);
+    }
+
+    /// <summary>A worker thread for the chosen device (all tensor work runs there).</summary>
+    public DeviceWorker StartWorker(ParseResult parse)
+    {
+        int threads = parse.GetValue(Threads);
+        if (threads < 1)
+        {
+            throw new Core.InvalidInputException($"--threads must be at least 1, got {threads}");
+        }
+        return new DeviceWorker(TorchRuntime.ParseDevice(parse.GetValue(Device)!), threads, "cqil-device");
+    }
+
+    /// <summary>Loads the model and tokenizer on <paramref name="worker"/>'s thread.</summary>
+    public LoadedModel Load(ParseResult parse, DeviceWorker worker)
+    {
+        var dtype = ModelDtype.Parse(parse.GetValue(Dtype)!);
+        return worker.Run(() => CheckpointLoader.Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), dtype, worker.Device));
+    }
+}

@@ -1,0 +1,3 @@
+using Cqil.Lab.Cli;
+
+return CqilCommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,127 @@
+using static TorchSharp.torch;
+
+namespace Cqil.Lab.Core.Model;
+
+/// <summary>
+/// The decoding state of one batch: how many positions are cached, which of them are real tokens (when the
+/// batch is padded), and one <see cref="KvSlot"/> per attention unit. Which units exist is up to the
+/// executor that runs the model (one per layer, one per fused group, slots on several devices…).
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Dictionary<int, KvSlot> slots = new();
+
+    public KvCache(int batch, int capacity, Device device)
+    {
+        if (batch < 1 || capacity < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), "a cache needs a positive batch and capacity");
+        }
+        Batch = batch;
+        Capacity = capacity;
+        Device = device;
+    }
+
+    public int Batch { get; private set; }
+    public int Capacity { get; private set; }
+    public Device Device { get; }
+
+    /// <summary>Positions already cached (the same for every sample; padded samples carry masked positions).</summary>
+    public int Length { get; private set; }
+
+    /// <summary>[B, Capacity] bool, true where a cached position holds a real token; null while nothing was padded.</summary>
+    public Tensor? KeyMask { get; private set; }
+
+    /// <summary>[B] int64, real tokens cached per sample (rotary positions continue from here); null while unpadded.</summary>
+    public Tensor? RealTokens { get; private set; }
+
+    /// <summary>The slot for an attention unit, created on first use by <paramref name="create"/>.</summary>
+    public KvSlot Slot(int unit, Func<KvSlot> create)
+    {
+        if (!slots.TryGetValue(unit, out var slot))
+        {
+            slot = create();
+            if (slot.Capacity < Capacity)
+            {
+                slot.Grow(Capacity, Length);
+            }
+            slots[unit] = slot;
+        }
+        return slot;
+    }
+
+    /// <summary>Makes room for <paramref name="newTokens"/> more positions (doubling), before a forward pass.</summary>
+    public void Reserve(int newTokens)
+    {
+        int needed = Length + newTokens;
+        if (needed <= Capacity)
+        {
+            return;
+        }
+        int capacity = Math.Max(needed, Capacity * 2);
+        foreach (var slot in slots.Values)
+        {
+            slot.Grow(capacity, Length);
+        }
+        if (KeyMask is not null)
+        {
+            var mask = zeros([Batch, capacity], ScalarType.Bool, Device).DetachFromDisposeScope();
+            using (NewDisposeScope())
+            {
+                mask.narrow(1, 0, Length).copy_(KeyMask.narrow(1, 0, Length));
+            }
+            KeyMask.Dispose();
+            KeyMask = mask;
+        }
+        Capacity = capacity;
+    }
+
+    /// <summary>Records which of the next <c>T</c> positions are real ([B, T] bool); switches the cache to padded mode.</summary>
+    internal void RecordPadding(Tensor newTokenMask)
+    {
+        long t = newTokenMask.shape[1];
+        if (KeyMask is null)
+        {
+            KeyMask = ones([Batch, Capacity], ScalarType.Bool, Device).DetachFromDisposeScope();
+            RealTokens = full([Batch], (long)Length, ScalarType.Int64, Device).DetachFromDisposeScope();
+        }
+        KeyMask.narrow(1, Length, t).copy_(newTokenMask);
+        RealTokens!.add_(newTokenMask.sum([1], type: ScalarType.Int64));
+    }
+
+    /// <summary>Commits <paramref name="tokens"/> positions after every unit has appended them.</summary>
+    public void Advance(int tokens) => Length += tokens;
+
+    /// <summary>
+    /// Repeats every sample <paramref name="times"/> times along the batch, so several continuations can
+    /// decode from one computed prefix (shared-context scoring).
+    /// </summary>
+    public void RepeatBatch(int times)
+    {
+        foreach (var slot in slots.Values)
+        {
+            slot.RepeatBatch(times);
+        }
+        if (KeyMask is not null)
+        {
+            var mask = KeyMask.repeat_interleave(times, 0).DetachFromDisposeScope();
+            var real = RealTokens!.repeat_interleave(times, 0).DetachFromDisposeScope();
+            KeyMask.Dispose();
+            RealTokens.Dispose();
+            KeyMask = mask;
+            RealTokens = real;
+        }
+        Batch *= times;
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in slots.Values)
+        {
+            slot.Dispose();
+        }
+        slots.Clear();
+        KeyMask?.Dispose();
+        RealTokens?.Dispose();
+    }
+}

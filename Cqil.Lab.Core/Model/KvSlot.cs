@@ -1,0 +1,67 @@
+using static TorchSharp.torch;
+
+namespace Cqil.Lab.Core.Model;
+
+/// <summary>
+/// Preallocated key/value storage for one attention unit: a single layer, or a fused group whose heads are
+/// stacked ([B, P·kvHeads, capacity, headDim]). Appending writes in place, so decode does not re-copy the
+/// history each step.
+/// </summary>
+public sealed class KvSlot : IDisposable
+{
+    public KvSlot(long batch, long heads, long capacity, long headDim, ScalarType dtype, Device device)
+    {
+        Keys = zeros([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+        Values = zeros([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+    }
+
+    public Tensor Keys { get; private set; }
+    public Tensor Values { get; private set; }
+
+    public long Capacity => Keys.shape[2];
+
+    /// <summary>Writes new keys/values [B, H, T, D] at <paramref name="position"/> and returns views of [0, position+T).</summary>
+    public (Tensor Keys, Tensor Values) Append(long position, Tensor keys, Tensor values)
+    {
+        long t = keys.shape[2];
+        Keys.narrow(2, position, t).copy_(keys);
+        Values.narrow(2, position, t).copy_(values);
+        return (Keys.narrow(2, 0, position + t), Values.narrow(2, 0, position + t));
+    }
+
+    /// <summary>Reallocates to <paramref name="capacity"/> positions, keeping the first <paramref name="keep"/>.</summary>
+    public void Grow(long capacity, long keep)
+    {
+        var shape = Keys.shape.ToArray();
+        shape[2] = capacity;
+        var k = zeros(shape, Keys.dtype, Keys.device).DetachFromDisposeScope();
+        var v = zeros(shape, Values.dtype, Values.device).DetachFromDisposeScope();
+        if (keep > 0)
+        {
+            using var scope = NewDisposeScope();
+            k.narrow(2, 0, keep).copy_(Keys.narrow(2, 0, keep));
+            v.narrow(2, 0, keep).copy_(Values.narrow(2, 0, keep));
+        }
+        Keys.Dispose();
+        Values.Dispose();
+        Keys = k;
+        Values = v;
+    }
+
+    /// <summary>Repeats each sample's history <paramref name="times"/> times along the batch (shared-prefix scoring).</summary>
+    public void RepeatBatch(long times)
+    {
+        var k = Keys.repeat_interleave(times, 0).DetachFromDisposeScope();
+        var v = Values.repeat_interleave(times, 0).DetachFromDisposeScope();
+        Keys.Dispose();
+        Values.Dispose();
+        Keys = k;
+        Values = v;
+    }
+
+    public void Dispose()
+    {
+        Keys.Dispose();
+        Values.Dispose();
+    }
+}
