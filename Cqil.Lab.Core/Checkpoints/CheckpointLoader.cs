@@ -59,6 +59,19 @@ public static class CheckpointLoader
         return new LoadedModel(model, tokenizer.WithExtraEos(model.Config.EosTokenIds, model.Config.BosTokenId));
     }
 
+    /// <summary>The tokenizer file that goes with a model, or null when there is none.</summary>
+    public static string? FindTokenizerOrNull(string path, string? format)
+    {
+        try
+        {
+            return FindTokenizer(path, format);
+        }
+        catch (InvalidInputException)
+        {
+            return null;
+        }
+    }
+
     private static string FindTokenizer(string path, string? format)
     {
         if (format == "huggingface")

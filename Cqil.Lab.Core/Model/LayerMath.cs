@@ -6,21 +6,30 @@ namespace Cqil.Lab.Core.Model;
 /// <summary>
 /// The pieces of decoder-layer arithmetic that do not depend on how many layers are computed at once. A
 /// single layer and a fused CQIL group (whose heads are stacked along the head axis) call the same code.
+/// Without autograd (inference) intermediate buffers are updated in place to save allocations; with
+/// autograd (training) the same formulas run out of place.
 /// </summary>
 public static class LayerMath
 {
+    /// <summary>Score elements one attention block may hold, bounding prefill memory for long or wide batches.</summary>
+    private const long MaxScoreElements = 32L << 20;
+
     /// <summary>x · rsqrt(mean(x²) + eps) over the last axis, computed in float32 as Hugging Face does.</summary>
     public static Tensor RmsNormalize(Tensor x, double eps)
     {
-        if (x.dtype == ScalarType.Float32)
-        {
-            return x * x.pow(2).mean([-1], keepdim: true).add(eps).rsqrt();
-        }
-        var xf = x.to(ScalarType.Float32);
-        return (xf * xf.pow(2).mean([-1], keepdim: true).add(eps).rsqrt()).to(x.dtype);
+        bool inPlace = !is_grad_enabled();
+        var xf = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
+        var scale = xf.square().mean([-1], keepdim: true);
+        scale = inPlace ? scale.add_(eps).rsqrt_() : scale.add(eps).rsqrt();
+        var normed = inPlace && !ReferenceEquals(xf, x) ? xf.mul_(scale) : xf * scale;
+        return normed.dtype == x.dtype ? normed : normed.to(x.dtype);
     }
 
-    public static Tensor RmsNorm(Tensor x, Tensor weight, double eps) => RmsNormalize(x, eps) * weight;
+    public static Tensor RmsNorm(Tensor x, Tensor weight, double eps)
+    {
+        var normed = RmsNormalize(x, eps);
+        return is_grad_enabled() ? normed * weight : normed.mul_(weight);
+    }
 
     /// <summary>
     /// Rotates query/key heads in the rotate-half layout. <paramref name="x"/> is [..., T, H, D];
@@ -31,7 +40,11 @@ public static class LayerMath
         long half = x.shape[^1] / 2;
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
-        return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
+        if (is_grad_enabled())
+        {
+            return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
+        }
+        return cat([(x1 * cos).addcmul_(x2, sin, -1), (x2 * cos).addcmul_(x1, sin, 1)], -1);
     }
 
     /// <summary>
@@ -46,9 +59,9 @@ public static class LayerMath
             (k, v) = slot.Append(ctx.PastLength, k, v);
         }
         long b = q.shape[0], h = q.shape[1], t = q.shape[2], d = q.shape[3];
-        long hkv = k.shape[1], s = k.shape[2];
+        long hkv = k.shape[1];
         long group = h / hkv;
-        if (t == 1 && group > 1)
+        if (t == 1)
         {
             // Decode: the query heads of one key head become that head's "query positions", so keys and
             // values are read in place instead of being repeated for every query head.
@@ -56,18 +69,59 @@ public static class LayerMath
             var og = nn.functional.scaled_dot_product_attention(qg, k, v, ctx.Mask);
             return og.reshape(b, h, 1, d);
         }
+        return AttendBlocks(q, k, v, ctx);
+    }
+
+    /// <summary>
+    /// Prefill attention as explicit products over blocks of query rows: each block only reads the keys up to
+    /// its last row (every mask here is causal), which halves the work of a causal prefill. Measured on this
+    /// project's CPU it is about twice as fast as libtorch's fused CPU attention kernel in bf16 at 512 tokens.
+    /// </summary>
+    private static Tensor AttendBlocks(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
+    {
+        long b = q.shape[0], h = q.shape[1], t = q.shape[2], d = q.shape[3];
+        long hkv = k.shape[1], s = k.shape[2], group = h / hkv;
+        long past = s - t;
         if (group > 1)
         {
             k = k.unsqueeze(2).expand(b, hkv, group, s, d).reshape(b, h, s, d);
             v = v.unsqueeze(2).expand(b, hkv, group, s, d).reshape(b, h, s, d);
         }
-        return nn.functional.scaled_dot_product_attention(q, k, v, ctx.Mask, is_casual: ctx.IsCausal);
+        var qs = (q * (1.0 / Math.Sqrt(d))).reshape(b * h, t, d);
+        var ks = k.reshape(b * h, s, d);
+        var vs = v.reshape(b * h, s, d);
+        long block = Math.Clamp(MaxScoreElements / Math.Max(1, b * h * s), 16, 256);
+        var outputs = new List<Tensor>();
+        for (long start = 0; start < t; start += block)
+        {
+            long rows = Math.Min(block, t - start);
+            long keys = past + start + rows;
+            var scores = qs.narrow(1, start, rows).bmm(ks.narrow(1, 0, keys).transpose(1, 2));
+            var allowed = ctx.Mask is null
+                ? CausalBlock(past + start, rows, keys, q.device)
+                : ctx.Mask.narrow(2, start, rows).narrow(3, 0, keys);
+            // [Bm, 1, rows, keys] broadcast over heads: scores viewed as [B, H, rows, keys].
+            scores = scores.view(b, h, rows, keys).masked_fill(allowed.logical_not(), double.NegativeInfinity).view(b * h, rows, keys);
+            outputs.Add(scores.softmax(-1).bmm(vs.narrow(1, 0, keys)));
+        }
+        var output = outputs.Count == 1 ? outputs[0] : cat(outputs, 1);
+        return output.view(b, h, t, d);
+    }
+
+    // Query rows [first, first+rows) may see keys with index <= their own.
+    private static Tensor CausalBlock(long first, long rows, long keys, Device device)
+    {
+        var queryIndex = arange(first, first + rows, ScalarType.Int64, device).view(rows, 1);
+        var keyIndex = arange(keys, ScalarType.Int64, device).view(1, keys);
+        return keyIndex.le(queryIndex).view(1, 1, rows, keys);
     }
 
     /// <summary>silu(gate) · up, where the last axis of <paramref name="gateUp"/> holds gate then up.</summary>
     public static Tensor SwiGlu(Tensor gateUp)
     {
         long inner = gateUp.shape[^1] / 2;
-        return nn.functional.silu(gateUp.narrow(-1, 0, inner)) * gateUp.narrow(-1, inner, inner);
+        var gate = gateUp.narrow(-1, 0, inner);
+        var up = gateUp.narrow(-1, inner, inner);
+        return is_grad_enabled() ? nn.functional.silu(gate) * up : gate.silu_().mul_(up);
     }
 }

@@ -71,8 +71,11 @@ public sealed class LlamaModel : ICausalLm, IDisposable
                 hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
                 break;
         }
-        var normed = LayerMath.RmsNorm(hidden, FinalNorm, Config.RmsNormEps);
-        return nn.functional.linear(normed, Head).to(ScalarType.Float32);
+        long b = hidden.shape[0], t = hidden.shape[1];
+        // Flattened to 2-D first: a [B, 1, h] slice keeps the parent's stride on its size-1 axis, which sends
+        // linear down a generic path ~60x slower than the matrix-vector kernel (measured: 230 ms vs 3.6 ms).
+        var normed = LayerMath.RmsNorm(hidden, FinalNorm, Config.RmsNormEps).reshape(b * t, Config.HiddenSize);
+        return nn.functional.linear(normed, Head).to(ScalarType.Float32).view(b, t, -1);
     }
 
     /// <summary>The baseline: every layer in order.</summary>
@@ -83,10 +86,26 @@ public sealed class LlamaModel : ICausalLm, IDisposable
         var x = Embed(ids);
         foreach (var layer in Layers)
         {
-            x = layer.Forward(x, ctx);
+            x = RunLayerStep(x, step => layer.Forward(step, ctx));
         }
         cache?.Advance(ctx.Tokens);
         return scope.MoveToOuter(Logits(x, logits));
+    }
+
+    /// <summary>
+    /// Runs one step of the layer stack in its own dispose scope and frees the step's input: intermediates
+    /// die with the step instead of piling up until the whole forward ends. Keeping memory reused this way
+    /// matters for speed, not only size: fresh pages cost a fault each, which made a 16-layer prefill ~2x slower.
+    /// </summary>
+    public static Tensor RunLayerStep(Tensor input, Func<Tensor, Tensor> step)
+    {
+        Tensor output;
+        using (var scope = NewDisposeScope())
+        {
+            output = scope.MoveToOuter(step(input));
+        }
+        input.Dispose();
+        return output;
     }
 
     /// <summary>Every tensor the model owns (for parameter counts, optimizers, saving).</summary>

@@ -27,6 +27,20 @@ public static partial class NativeEnvironment
             SetEnv("OMP_WAIT_POLICY", "PASSIVE", overwrite: 0);
             Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
         }
+        KeepFreedMemoryForReuse();
+    }
+
+    /// <summary>
+    /// Stops glibc from handing freed activation buffers back to the OS after every op. By default a freed
+    /// multi-megabyte block is unmapped or trimmed, and the next op faults its pages in again; in this VM
+    /// that made a softmax over 8 MB take 30 ms instead of 2. Blocks up to 32 MB (glibc's maximum) now come
+    /// from the heap, and the heap is trimmed only past 1 GiB of free space (or by <see cref="TrimNativeHeap"/>).
+    /// </summary>
+    private static void KeepFreedMemoryForReuse()
+    {
+        const int TrimThreshold = -1, MmapThreshold = -3;
+        Mallopt(MmapThreshold, 32 << 20);
+        Mallopt(TrimThreshold, 1 << 30);
     }
 
     /// <summary>
@@ -43,6 +57,9 @@ public static partial class NativeEnvironment
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
     private static partial int MallocTrim(nuint pad);

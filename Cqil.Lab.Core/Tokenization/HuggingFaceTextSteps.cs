@@ -17,7 +17,7 @@ internal static partial class HuggingFaceTextSteps
 
     public static Func<string, string> Normalizer(JsonElement spec, string source)
     {
-        if (spec.ValueKind == JsonValueKind.Null)
+        if (spec.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
             return s => s;
         }
@@ -55,7 +55,7 @@ internal static partial class HuggingFaceTextSteps
     public static PreTokenizer? PreTokenizerOf(JsonElement spec, string source, out bool byteLevel)
     {
         byteLevel = false;
-        if (spec.ValueKind == JsonValueKind.Null)
+        if (spec.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
             return null;
         }
@@ -138,7 +138,7 @@ internal static partial class HuggingFaceTextSteps
     /// <summary>Turns the token strings of decoded ids into text, step by step as the JSON lists them.</summary>
     public static Func<List<string>, List<string>> Decoder(JsonElement spec, string source)
     {
-        if (spec.ValueKind == JsonValueKind.Null)
+        if (spec.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
             return tokens => [string.Concat(tokens)];
         }
