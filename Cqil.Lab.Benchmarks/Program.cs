@@ -6,6 +6,7 @@ TorchRuntime.EnsureInitialized();
 var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
 {
     ["engine"] = EngineBenchmark.Run,
+    ["cqil-modes"] = CqilModesBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {

@@ -17,7 +17,8 @@ public static class CqilCommandLine
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand("CQIL Lab: run LLaMA-family models with concurrent quasi-independent layers, and measure what it costs and saves.");
-        root.Subcommands.Add(GenerateCommand.Create(output));
+        root.Subcommands.Add(GenerateCommand.Create(output, error));
+        root.Subcommands.Add(PlanCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cqil.Lab.Core.Generation;
+using Cqil.Lab.Core.Model;
 
 namespace Cqil.Lab.Cli.Commands;
 
 /// <summary>`cqil generate`: continue a prompt, greedy by default.</summary>
 public static class GenerateCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new ModelArguments();
+        var plan = new PlanArguments();
         var prompt = new Option<string>("--prompt") { Description = "Text to continue", DefaultValueFactory = _ => "Once upon a time" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate", DefaultValueFactory = _ => 64 };
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy (default); > 0 samples", DefaultValueFactory = _ => 0.0 };
@@ -19,6 +21,7 @@ public static class GenerateCommand
 
         var command = new Command("generate", "Continue a prompt with a model (KV-cached decoding).");
         model.AddTo(command);
+        plan.AddTo(command);
         command.Options.Add(prompt);
         command.Options.Add(maxNew);
         command.Options.Add(temperature);
@@ -41,7 +44,16 @@ public static class GenerateCommand
             var tokenizer = loaded.Tokenizer;
             int[] promptIds = tokenizer.Encode(parse.GetValue(prompt)!);
             var streamed = new StreamingText(tokenizer, promptIds, asJson ? null : output);
-            var result = worker.Run(() => TextGenerator.Generate(loaded.Model, tokenizer, promptIds, options, streamed.Add));
+            var runner = worker.Run(() => plan.Runner(parse, loaded.Model, error));
+            GenerationResult result;
+            try
+            {
+                result = worker.Run(() => TextGenerator.Generate(runner, tokenizer, promptIds, options, streamed.Add));
+            }
+            finally
+            {
+                (runner as Core.Cqil.Execution.PlanExecutor)?.Dispose();
+            }
             if (asJson)
             {
                 output.WriteLine(JsonSerializer.Serialize(new { prompt_ids = result.PromptIds, new_ids = result.NewIds, text = result.Text }, JsonOutput.Options));
@@ -49,7 +61,7 @@ public static class GenerateCommand
             else
             {
                 streamed.Finish();
-                output.WriteLine($"[{result.NewIds.Length} tokens; prefill {result.PrefillTime.TotalMilliseconds:F1} ms; decode {result.DecodeTokensPerSecond:F1} tokens/s]");
+                output.WriteLine($"[{runner.Label}: {result.NewIds.Length} tokens; prefill {result.PrefillTime.TotalMilliseconds:F1} ms; decode {result.DecodeTokensPerSecond:F1} tokens/s]");
             }
             return 0;
         });

@@ -37,6 +37,14 @@ public static class CheckpointLoader
         _ => throw NotAModel(path),
     };
 
+    /// <summary>Who a model is (name, fingerprint, layer count) without loading its weights.</summary>
+    public static ModelIdentity ReadIdentity(string path) => DetectFormat(path) switch
+    {
+        "huggingface" => HuggingFaceCheckpoint.ReadIdentity(path),
+        "llama2c" => Llama2cCheckpoint.ReadIdentity(path),
+        _ => throw NotAModel(path),
+    };
+
     public static LoadedModel Load(string path, string? tokenizerPath = null, ScalarType? dtype = null, Device? device = null)
     {
         var targetDtype = dtype ?? ScalarType.Float32;

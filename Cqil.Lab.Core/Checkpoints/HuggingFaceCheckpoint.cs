@@ -33,10 +33,21 @@ public static class HuggingFaceCheckpoint
             throw InvalidInputException.ForFile(checkpoint.FileOf(N.Embedding), $"missing tensor '{N.Head}' (config.json says tie_word_embeddings=false)");
         }
 
-        var identity = new ModelIdentity(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)), Path.GetFullPath(folder),
-            "huggingface", config.NumLayers, Fingerprint(configPath, checkpoint));
+        var identity = Identity(folder, config, Fingerprint(configPath, checkpoint));
         return EngineLayoutAssembler.Build(config, new Source(checkpoint), dtype, device, identity);
     }
+
+    /// <summary>Name, format and fingerprint from config.json and the tensor headers alone (no weights are read).</summary>
+    public static ModelIdentity ReadIdentity(string folder)
+    {
+        string configPath = Path.Combine(folder, ConfigFileName);
+        var config = HuggingFaceConfigReader.Read(configPath);
+        using var checkpoint = SafetensorsCheckpoint.Open(folder);
+        return Identity(folder, config, Fingerprint(configPath, checkpoint));
+    }
+
+    private static ModelIdentity Identity(string folder, LlamaConfig config, string fingerprint) =>
+        new(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)), Path.GetFullPath(folder), "huggingface", config.NumLayers, fingerprint);
 
     private static string Fingerprint(string configPath, SafetensorsCheckpoint checkpoint)
     {

@@ -27,9 +27,19 @@ public static class Llama2cCheckpoint
     {
         var layout = ReadLayout(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
-        var identity = new ModelIdentity(Path.GetFileNameWithoutExtension(path), Path.GetFullPath(path), "llama2c", layout.Config.NumLayers, Fingerprint(stream));
-        return EngineLayoutAssembler.Build(layout.Config, new Source(path, stream, layout), dtype, device, identity);
+        return EngineLayoutAssembler.Build(layout.Config, new Source(path, stream, layout), dtype, device, Identity(path, layout.Config, stream));
     }
+
+    /// <summary>Name, format and fingerprint without loading the weights.</summary>
+    public static ModelIdentity ReadIdentity(string path)
+    {
+        var layout = ReadLayout(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
+        return Identity(path, layout.Config, stream);
+    }
+
+    private static ModelIdentity Identity(string path, LlamaConfig config, FileStream stream) =>
+        new(Path.GetFileNameWithoutExtension(path), Path.GetFullPath(path), "llama2c", config.NumLayers, Fingerprint(stream));
 
     private sealed record Layout(LlamaConfig Config, Dictionary<string, (long Offset, long[] Shape, int PermuteHeads)> Tensors);
 

@@ -42,6 +42,40 @@ public sealed class ForwardContext
     /// <summary>True when plain causal attention over exactly the new tokens is right (no past, no padding).</summary>
     public bool IsCausal { get; }
 
+    private readonly Dictionary<string, ForwardContext> onDevices = new();
+
+    /// <summary>
+    /// This context with its tensors on <paramref name="device"/> (itself when they already are there), for
+    /// layers placed on another GPU. Copies are made once per pass; prepare them on the owning thread with
+    /// <see cref="PrepareDevices"/> before workers ask.
+    /// </summary>
+    public ForwardContext On(Device device)
+    {
+        if (Cos.device == device)
+        {
+            return this;
+        }
+        lock (onDevices)
+        {
+            string key = device.ToString();
+            if (!onDevices.TryGetValue(key, out var moved))
+            {
+                moved = new ForwardContext(Batch, Tokens, PastLength, Cache, Cos.to(device), Sin.to(device), Mask?.to(device), IsCausal);
+                onDevices[key] = moved;
+            }
+            return moved;
+        }
+    }
+
+    /// <summary>Makes the copies for every device in <paramref name="devices"/> now, on the calling thread's dispose scope.</summary>
+    public void PrepareDevices(IEnumerable<Device> devices)
+    {
+        foreach (var device in devices)
+        {
+            On(device);
+        }
+    }
+
     /// <summary>
     /// Prepares a pass over <paramref name="tokens"/> new positions. <paramref name="paddingMask"/> ([B, T],
     /// nonzero = real token) may be null when nothing is padded. Padded positions get no rotary position of

@@ -10,6 +10,7 @@ namespace Cqil.Lab.Core.Model;
 public sealed class KvCache : IDisposable
 {
     private readonly Dictionary<int, KvSlot> slots = new();
+    private readonly object slotsLock = new();
 
     public KvCache(int batch, int capacity, Device device)
     {
@@ -35,19 +36,25 @@ public sealed class KvCache : IDisposable
     /// <summary>[B] int64, real tokens cached per sample (rotary positions continue from here); null while unpadded.</summary>
     public Tensor? RealTokens { get; private set; }
 
-    /// <summary>The slot for an attention unit, created on first use by <paramref name="create"/>.</summary>
+    /// <summary>
+    /// The slot for an attention unit, created on first use by <paramref name="create"/>. Safe to call from
+    /// several worker threads at once (the concurrent executor runs a group's layers in parallel).
+    /// </summary>
     public KvSlot Slot(int unit, Func<KvSlot> create)
     {
-        if (!slots.TryGetValue(unit, out var slot))
+        lock (slotsLock)
         {
-            slot = create();
-            if (slot.Capacity < Capacity)
+            if (!slots.TryGetValue(unit, out var slot))
             {
-                slot.Grow(Capacity, Length);
+                slot = create();
+                if (slot.Capacity < Capacity)
+                {
+                    slot.Grow(Capacity, Length);
+                }
+                slots[unit] = slot;
             }
-            slots[unit] = slot;
+            return slot;
         }
-        return slot;
     }
 
     /// <summary>Makes room for <paramref name="newTokens"/> more positions (doubling), before a forward pass.</summary>
