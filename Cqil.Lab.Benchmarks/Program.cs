@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
 {
     ["engine"] = EngineBenchmark.Run,
     ["cqil-modes"] = CqilModesBenchmark.Run,
+    ["analysis-overhead"] = AnalysisOverheadBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {

@@ -19,6 +19,8 @@ public static class CqilCommandLine
         var root = new RootCommand("CQIL Lab: run LLaMA-family models with concurrent quasi-independent layers, and measure what it costs and saves.");
         root.Subcommands.Add(GenerateCommand.Create(output, error));
         root.Subcommands.Add(PlanCommand.Create(output, error));
+        root.Subcommands.Add(AnalyzeCommand.Create(output, error));
+        root.Subcommands.Add(SuggestCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -28,8 +28,12 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
 
     public string Label => $"{ExecutionModes.Name(Mode)} {Plan.Describe()}";
 
-    /// <summary>Called with each group's input before the group runs (the input of every layer in it).</summary>
-    public Action<LayerGroup, Tensor>? GroupInputObserver { get; set; }
+    /// <summary>
+    /// Sees the residual stream: called with (ℓ, x_ℓ) for every layer ℓ before it runs — under a plan every
+    /// layer of a group gets the group's input — and finally with (L, the last layer's output). The tensor is
+    /// freed after the step, so observers copy what they keep.
+    /// </summary>
+    public Action<int, Tensor>? StateObserver { get; set; }
 
     public KvCache NewCache(int batch, int capacity) => new(batch, capacity, Model.Device);
 
@@ -41,11 +45,18 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
         var x = Model.Embed(ids);
         foreach (var group in Plan.Groups)
         {
-            GroupInputObserver?.Invoke(group, x);
+            if (StateObserver is { } observe)
+            {
+                foreach (int layer in group.Layers)
+                {
+                    observe(layer, x);
+                }
+            }
             x = LlamaModel.RunLayerStep(x, input => group.IsSingleton
                 ? Model.Layers[group.Start].Forward(input, ctx)
                 : RunGroup(group, input, ctx));
         }
+        StateObserver?.Invoke(Plan.LayerCount, x);
         cache?.Advance(ctx.Tokens);
         return scope.MoveToOuter(Model.Logits(x, logits));
     }
