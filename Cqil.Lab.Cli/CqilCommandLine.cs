@@ -18,6 +18,8 @@ public static class CqilCommandLine
     {
         var root = new RootCommand("CQIL Lab: run LLaMA-family models with concurrent quasi-independent layers, and measure what it costs and saves.");
         root.Subcommands.Add(GenerateCommand.Create(output));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(CompareCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
