@@ -6,6 +6,7 @@ TorchRuntime.EnsureInitialized();
 var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
 {
     ["engine"] = EngineBenchmark.Run,
+    ["eval-shared-context"] = EvalSharedContextBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
