@@ -28,7 +28,8 @@ public sealed record EvaluationResult
 
     public sealed record PlanInfo(string? Path, string? Sha256, string? Mode);
 
-    public sealed record ScoringInfo(string Mode, int BatchSize, int MaxLength, int Requests, int Forwards, long TokensComputed);
+    /// <summary>How scoring ran. <paramref name="LongContinuations"/>: requests whose continuation exceeded the model's context and were scored in pieces.</summary>
+    public sealed record ScoringInfo(string Mode, int BatchSize, int MaxLength, int Requests, int LongContinuations, int Forwards, long TokensComputed);
 
     public sealed record TimingInfo(double Seconds, double ItemsPerSecond);
 

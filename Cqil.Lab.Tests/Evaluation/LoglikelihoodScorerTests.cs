@@ -173,3 +173,23 @@ public sealed class LoglikelihoodScorerTests
         Assert.Empty(RollingWindows.For([], 2, 8));
     }
 }
+
+public sealed class LongContinuationTests
+{
+    [Fact]
+    public void A_continuation_longer_than_the_context_is_scored_in_pieces_after_as_much_text_as_fits()
+    {
+        var config = new LlamaConfig { VocabSize = 101, HiddenSize = 48, IntermediateSize = 96, NumLayers = 2, NumHeads = 6, NumKvHeads = 2, HeadDim = 8, MaxPositions = 32 };
+        using var model = RandomModel.Create(config, seed: 5, std: 0.3);
+        var rng = new Random(2);
+        var request = new TokenRequest(Enumerable.Range(0, 10).Select(_ => rng.Next(3, 101)).ToArray(), Enumerable.Range(0, 75).Select(_ => rng.Next(3, 101)).ToArray());
+        var pieces = TaskEvaluator.SplitLongContinuation(request, 32);
+        Assert.Equal([16, 16, 16, 16, 11], pieces.Select(p => p.Continuation.Length));
+        Assert.Equal(request.Continuation, pieces.SelectMany(p => p.Continuation));
+        Assert.All(pieces, p => Assert.Equal(request.Context.Concat(request.Continuation).Take(p.Context.Length + p.Continuation.Length), p.Context.Concat(p.Continuation)));
+        var scores = new LoglikelihoodScorer(model).Score([pieces]);
+        double expected = pieces.Sum(p => Reference.Score(model, p.Context, p.Continuation, 32).LogLikelihood);
+        Assert.Equal(expected, scores[0].Sum(s => s.LogLikelihood), 1e-3);
+        Assert.Same(request, Assert.Single(TaskEvaluator.SplitLongContinuation(request, 75)));
+    }
+}
