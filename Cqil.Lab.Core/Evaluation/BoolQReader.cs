@@ -32,23 +32,16 @@ public static class BoolQReader
         return new EvalTask("boolq", TaskKind.MultipleChoice, array ? "boolq-json-array" : "boolq-jsonl", [DataSource.Of(path)], items, ["acc"]);
     }
 
+    /// <summary>The first character that is not whitespace or a byte-order mark ('[' for the JSON array form).</summary>
     private static char FirstNonSpace(string path)
     {
-        using var reader = new StreamReader(OpenOrThrow(path));
-        int c;
-        while ((c = reader.Read()) >= 0)
+        foreach (char c in JsonRecords.ReadAllText(path))
         {
-            if (!char.IsWhiteSpace((char)c) && c != '\uFEFF')
+            if (!char.IsWhiteSpace(c) && c != '\uFEFF')
             {
-                return (char)c;
+                return c;
             }
         }
         return '\0';
-    }
-
-    private static FileStream OpenOrThrow(string path)
-    {
-        JsonRecords.ReadAllBytes(path); // the same "no such file" / "is a folder" messages as every reader
-        return File.OpenRead(path);
     }
 }

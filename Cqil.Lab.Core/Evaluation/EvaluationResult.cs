@@ -51,7 +51,7 @@ public sealed record EvaluationResult
 
     public static EvaluationResult Load(string path)
     {
-        string text = Evaluation.JsonRecords.ReadAllText(path);
+        string text = JsonRecords.ReadAllText(path);
         try
         {
             return JsonSerializer.Deserialize<EvaluationResult>(text, JsonOptions) ?? throw InvalidInputException.ForFile(path, "empty result file");
