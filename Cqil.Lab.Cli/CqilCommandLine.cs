@@ -21,6 +21,8 @@ public static class CqilCommandLine
         root.Subcommands.Add(PlanCommand.Create(output, error));
         root.Subcommands.Add(AnalyzeCommand.Create(output, error));
         root.Subcommands.Add(SuggestCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(CompareCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
