@@ -9,8 +9,9 @@ namespace Cqil.Lab.Core.Model;
 /// </summary>
 public sealed class ForwardContext
 {
-    private ForwardContext(int batch, int tokens, int pastLength, KvCache? cache, Tensor cos, Tensor sin, Tensor? mask, bool isCausal)
+    private ForwardContext(int batch, int tokens, int pastLength, KvCache? cache, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, Tensor? maskBias = null)
     {
+        MaskBias = maskBias ?? (mask is null ? null : zeros(mask.shape, cos.dtype, mask.device).masked_fill_(mask.logical_not(), float.NegativeInfinity));
         Batch = batch;
         Tokens = tokens;
         PastLength = pastLength;
@@ -42,6 +43,12 @@ public sealed class ForwardContext
     /// <summary>True when plain causal attention over exactly the new tokens is right (no past, no padding).</summary>
     public bool IsCausal { get; }
 
+    /// <summary>
+    /// <see cref="Mask"/> as an additive bias in the compute dtype (0 where attending, −∞ where not), built
+    /// once per pass so each layer adds it in place instead of building a masked copy of its scores.
+    /// </summary>
+    public Tensor? MaskBias { get; }
+
     private readonly Dictionary<string, ForwardContext> onDevices = new();
 
     /// <summary>
@@ -60,7 +67,7 @@ public sealed class ForwardContext
             string key = device.ToString();
             if (!onDevices.TryGetValue(key, out var moved))
             {
-                moved = new ForwardContext(Batch, Tokens, PastLength, Cache, Cos.to(device), Sin.to(device), Mask?.to(device), IsCausal);
+                moved = new ForwardContext(Batch, Tokens, PastLength, Cache, Cos.to(device), Sin.to(device), Mask?.to(device), IsCausal, MaskBias?.to(device));
                 onDevices[key] = moved;
             }
             return moved;
