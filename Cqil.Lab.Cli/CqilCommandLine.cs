@@ -23,6 +23,7 @@ public static class CqilCommandLine
         root.Subcommands.Add(SuggestCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(CompareCommand.Create(output));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

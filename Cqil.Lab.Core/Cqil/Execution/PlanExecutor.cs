@@ -42,6 +42,19 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
         using var scope = NewDisposeScope();
         var ctx = Model.BeginForward(ids, cache, paddingMask);
         PrepareContext(ctx);
+        BeginPass();
+        try
+        {
+            return scope.MoveToOuter(RunStack(ids, ctx, cache, logits));
+        }
+        finally
+        {
+            EndPass();
+        }
+    }
+
+    private Tensor RunStack(Tensor ids, ForwardContext ctx, KvCache? cache, LogitsFor logits)
+    {
         var x = Model.Embed(ids);
         foreach (var group in Plan.Groups)
         {
@@ -58,7 +71,17 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
         }
         StateObserver?.Invoke(Plan.LayerCount, x);
         cache?.Advance(ctx.Tokens);
-        return scope.MoveToOuter(Model.Logits(x, logits));
+        return Model.Logits(x, logits);
+    }
+
+    /// <summary>Called before a pass's layers run (e.g. to wake workers), on the calling thread.</summary>
+    protected virtual void BeginPass()
+    {
+    }
+
+    /// <summary>Called after a pass, also when it failed.</summary>
+    protected virtual void EndPass()
+    {
     }
 
     /// <summary>Per-pass preparation on the calling thread (e.g. copies of the context for other devices).</summary>
