@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Cqil.Lab.Core;
+using Cqil.Lab.Core.Cqil;
+using Cqil.Lab.Core.Cqil.Execution;
 using Cqil.Lab.Core.Evaluation;
 
 namespace Cqil.Lab.Cli.Commands;
@@ -26,6 +28,8 @@ public static class EvalCommand
 
         var command = new Command("eval", "Score a model on a benchmark task (lm-evaluation-harness 0.4.1 semantics) with standard errors and 95% intervals.");
         model.AddTo(command);
+        var plan = new PlanArguments();
+        plan.AddTo(command);
         foreach (var option in new Option[] { task, data, limit, limitSeed, batchSize, maxLength, naive, outPath, itemsPath, json, quiet })
         {
             command.Options.Add(option);
@@ -52,7 +56,26 @@ public static class EvalCommand
             using var worker = model.StartWorker(parse);
             using var loaded = model.Load(parse, worker);
             var progress = parse.GetValue(quiet) ? null : new ThrottledProgress(error);
-            var run = worker.Run(() => TaskEvaluator.Run(loaded.Model, loaded.Tokenizer, evalTask, options, progress));
+            var runner = worker.Run(() => plan.Runner(parse, loaded.Model, error));
+            EvaluationRun run;
+            try
+            {
+                if (runner is PlanExecutor executor)
+                {
+                    string planArg = parse.GetValue(plan.Plan)!;
+                    options = options with
+                    {
+                        PlanPath = File.Exists(planArg) ? Path.GetFullPath(planArg) : planArg,
+                        PlanSha256 = File.Exists(planArg) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(planArg))) : null,
+                        Mode = ExecutionModes.Name(executor.Mode),
+                    };
+                }
+                run = worker.Run(() => TaskEvaluator.Run(runner, loaded.Tokenizer, evalTask, options, progress));
+            }
+            finally
+            {
+                (runner as PlanExecutor)?.Dispose();
+            }
             progress?.Finish();
 
             var result = run.Result with { ItemsPath = itemsFile is null ? null : Path.GetFullPath(itemsFile) };
