@@ -185,11 +185,11 @@ public static class LatencyRunner
     /// <summary>The seeded prompt every runner gets: [batch, prompt length] token ids.</summary>
     internal static Tensor PromptIds(LlamaModel model, LatencySettings settings)
     {
-        var random = new SplitMixRandom((ulong)settings.Seed);
+        var random = new SplitMix64((ulong)settings.Seed);
         var ids = new long[settings.Batch * settings.PromptLength];
         for (int i = 0; i < ids.Length; i++)
         {
-            ids[i] = random.Next(model.Config.VocabSize);
+            ids[i] = random.NextInt(model.Config.VocabSize);
         }
         return tensor(ids, [settings.Batch, settings.PromptLength]).to(model.Device);
     }

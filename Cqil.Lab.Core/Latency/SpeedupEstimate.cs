@@ -16,13 +16,13 @@ public sealed record SpeedupEstimate(double Speedup, double Low, double High, do
         int n = baseline.Count;
         double point = baseline.Average() / candidate.Average();
         var draws = new double[resamples];
-        var random = new SplitMixRandom(seed);
+        var random = new SplitMix64(seed);
         for (int r = 0; r < resamples; r++)
         {
             double sb = 0, sc = 0;
             for (int i = 0; i < n; i++)
             {
-                int k = random.Next(n);
+                int k = random.NextInt(n);
                 sb += baseline[k];
                 sc += candidate[k];
             }
@@ -31,21 +31,4 @@ public sealed record SpeedupEstimate(double Speedup, double Low, double High, do
         Array.Sort(draws);
         return new SpeedupEstimate(point, LatencyStatistics.Percentile(draws, 2.5), LatencyStatistics.Percentile(draws, 97.5), 1 - 1 / point, resamples, seed);
     }
-}
-
-/// <summary>A small, fully specified PRNG (SplitMix64) so a seed reproduces the same resamples anywhere.</summary>
-public sealed class SplitMixRandom(ulong seed)
-{
-    private ulong state = seed;
-
-    public ulong NextUInt64()
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    /// <summary>Uniform integer in [0, n).</summary>
-    public int Next(int n) => (int)(NextUInt64() % (ulong)n);
 }

@@ -1,3 +1,4 @@
+using Cqil.Lab.Core;
 using Cqil.Lab.Core.Evaluation;
 
 namespace Cqil.Lab.Tests.Evaluation;

@@ -1,4 +1,4 @@
-namespace Cqil.Lab.Core.Evaluation;
+namespace Cqil.Lab.Core;
 
 /// <summary>
 /// A small seeded generator (SplitMix64, Steele et al. 2014) whose output is fixed by its seed on every
