@@ -42,7 +42,9 @@ public sealed record LayerSimilarityAnalysis
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public static LayerSimilarityAnalysis Parse(string json, string source)
+    public static LayerSimilarityAnalysis Parse(string json, string source) => MalformedInput.Guard(source, "analysis file", () => ParseChecked(json, source));
+
+    private static LayerSimilarityAnalysis ParseChecked(string json, string source)
     {
         try
         {

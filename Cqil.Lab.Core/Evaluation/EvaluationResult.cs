@@ -54,7 +54,8 @@ public sealed record EvaluationResult
         string text = JsonRecords.ReadAllText(path);
         try
         {
-            return JsonSerializer.Deserialize<EvaluationResult>(text, JsonOptions) ?? throw InvalidInputException.ForFile(path, "empty result file");
+            return MalformedInput.Guard(path, "evaluation result", () => JsonSerializer.Deserialize<EvaluationResult>(text, JsonOptions))
+                ?? throw InvalidInputException.ForFile(path, "empty result file");
         }
         catch (JsonException e)
         {

@@ -6,7 +6,11 @@ namespace Cqil.Lab.Core.Evaluation;
 /// </summary>
 public static class TaskCatalog
 {
-    public sealed record Entry(string Name, string Description, string DefaultRelativePath, Func<string, EvalTask> Read);
+    public sealed record Entry(string Name, string Description, string DefaultRelativePath, Func<string, EvalTask> Reader)
+    {
+        /// <summary>Reads the task's data; anything malformed becomes a one-line message naming the file.</summary>
+        public EvalTask Read(string path) => MalformedInput.Guard(path, $"{Name} data", () => Reader(path));
+    }
 
     public static IReadOnlyList<Entry> Tasks { get; } =
     [
