@@ -6,10 +6,11 @@ namespace Cqil.Lab.Core.Evaluation;
 /// <summary>
 /// Scores log-likelihood requests with any <see cref="ICausalLm"/> (the baseline or a CQIL plan), grouped by
 /// document. In <see cref="ScoringMode.SharedPrefix"/> the tokens all requests of a document share (its
-/// context; for WinoGrande the sentence before the blank) run once into a KV cache, the cache is repeated once
-/// per request (<see cref="KvCache.RepeatBatch"/>), and only each request's own tokens run after it. Documents
-/// are batched (longest first, so a batch holds similar lengths): shared prefixes left-padded in one pass,
-/// then every request's remaining tokens right-padded in a second. Inputs longer than the model's context are
+/// context; for WinoGrande the sentence before the blank) run once into a KV cache, and every request's own
+/// tokens then run in one packed row per document (<see cref="TokenLayout"/>: each request sees the prefix and
+/// its own earlier tokens, positions restart after the prefix), so the prefix is neither recomputed nor copied
+/// per request. Documents are batched (longest first, so a batch holds similar lengths): shared prefixes
+/// left-padded in one pass, the packed requests right-padded in a second. Inputs longer than the model's context are
 /// cut from the left as lm-eval does ((context + continuation)[-(max_length + 1):][:-1]).
 /// Runs on the calling thread (put it on the model's <see cref="Runtime.DeviceWorker"/>).
 /// </summary>
@@ -68,14 +69,13 @@ public sealed class LoglikelihoodScorer
     /// <summary>Whether a batch of these groups keeps its largest transient tensors within the budgets.</summary>
     private bool Fits(ReadOnlySpan<GroupPlan> batch)
     {
-        long groups = batch.Length, rows = 0, prefix = 0, rest = 0;
+        long groups = batch.Length, prefix = 0, rest = 0;
         foreach (var plan in batch)
         {
-            rows = Math.Max(rows, plan.Rows.Length);
             prefix = Math.Max(prefix, plan.Prefix.Length);
-            rest = Math.Max(rest, plan.LongestRemainder);
+            rest = Math.Max(rest, plan.RowWidth(options.Mode));
         }
-        rows *= groups;
+        long rows = options.Mode == ScoringMode.SharedPrefix ? groups : groups * batch.ToArray().Max(p => p.Rows.Length);
         long heads = lm.Model.Config.NumHeads, vocab = lm.Model.Config.VocabSize;
         // The engine's prefill attention holds score blocks of up to 256 query rows against every key.
         long prefillScores = groups * heads * Math.Min(prefix, 256) * prefix;
@@ -94,6 +94,12 @@ public sealed class LoglikelihoodScorer
         public int Longest => Prefix.Length + LongestRemainder;
 
         public int LongestRemainder => Rows.Length == 0 ? 0 : Rows.Max(r => r.Remainder.Length);
+
+        /// <summary>All requests' own tokens side by side (the packed row).</summary>
+        public int PackedLength => Rows.Sum(r => r.Remainder.Length);
+
+        /// <summary>Width of this document's second-pass row: packed in shared-prefix mode, else the longest request.</summary>
+        public int RowWidth(ScoringMode mode) => mode == ScoringMode.SharedPrefix ? PackedLength : LongestRemainder;
     }
 
     private GroupPlan Plan(int group, IReadOnlyList<TokenRequest> requests)
@@ -145,14 +151,17 @@ public sealed class LoglikelihoodScorer
         using var scope = NewDisposeScope();
         var device = lm.Model.Device;
         int b = batch.Length;
-        int k = batch.Max(p => p.Rows.Length);
         int prefixWidth = batch.Max(p => p.Prefix.Length);
-        int restWidth = batch.Max(p => p.LongestRemainder);
+        bool packed = options.Mode == ScoringMode.SharedPrefix;
         int vocab = lm.Model.Config.VocabSize;
         KvCache? cache = null;
         float[]? lastLogProbs = null;
-        float[]? rowLogProbs = null;
-        long[]? rowArgmax = null;
+        // Where each (document, request, token) of the second pass landed: row and column in the output.
+        var rowOf = new int[b][];
+        var columnOf = new int[b][];
+        int rows = 0, width = 0;
+        float[]? logProbs = null;
+        long[]? argmax = null;
         try
         {
             if (prefixWidth > 0)
@@ -172,56 +181,71 @@ public sealed class LoglikelihoodScorer
                         mask[offset + t] = true;
                     }
                 }
-                cache = lm.NewCache(b, prefixWidth + Math.Max(restWidth, 1));
+                cache = lm.NewCache(b, prefixWidth + Math.Max(batch.Max(p => p.RowWidth(options.Mode)), 1));
                 var logits = lm.Forward(tensor(ids, [b, prefixWidth], ScalarType.Int64, device), cache,
                     padded ? tensor(mask, [b, prefixWidth], device: device) : null, LogitsFor.LastPosition);
                 lastLogProbs = logits.view(b, vocab).log_softmax(-1).cpu().data<float>().ToArray();
                 Forwards++;
                 TokensComputed += (long)b * prefixWidth;
             }
-            if (restWidth > 0)
+
+            width = batch.Max(p => p.RowWidth(options.Mode));
+            if (width > 0)
             {
-                if (cache is not null && k > 1)
-                {
-                    cache.RepeatBatch(k);
-                }
-                int rows = b * k;
-                var ids = new long[rows * restWidth];
-                var targets = new long[rows * restWidth];
-                var mask = new bool[rows * restWidth];
-                bool padded = false;
+                rows = packed ? b : b * batch.Max(p => p.Rows.Length);
+                var ids = new long[rows * width];
+                var targets = new long[rows * width];
+                var real = new bool[rows * width];
+                int[] positions = new int[rows * width];
+                int[] segment = new int[rows * width]; // request index within the row; −1 for padding
+                Array.Fill(segment, -1);
                 for (int g = 0; g < b; g++)
                 {
                     var plan = batch[g];
-                    for (int r = 0; r < k; r++)
+                    int p = plan.Prefix.Length;
+                    rowOf[g] = new int[plan.Rows.Length];
+                    columnOf[g] = new int[plan.Rows.Length];
+                    int column = 0;
+                    for (int r = 0; r < plan.Rows.Length; r++)
                     {
-                        int offset = (g * k + r) * restWidth;
-                        if (r >= plan.Rows.Length)
+                        int row = packed ? g : g * (rows / b) + r;
+                        if (!packed)
                         {
-                            padded = true;
-                            continue;
+                            column = 0;
                         }
-                        var row = plan.Rows[r];
-                        padded |= row.Remainder.Length < restWidth;
-                        int p = plan.Prefix.Length;
-                        for (int t = 0; t < row.Remainder.Length; t++)
+                        rowOf[g][r] = row;
+                        columnOf[g][r] = column;
+                        var request = plan.Rows[r];
+                        for (int t = 0; t < request.Remainder.Length; t++)
                         {
-                            ids[offset + t] = row.Remainder[t];
-                            targets[offset + t] = row.Full[p + t + 1];
-                            mask[offset + t] = true;
+                            int at = row * width + column + t;
+                            ids[at] = request.Remainder[t];
+                            targets[at] = request.Full[p + t + 1];
+                            real[at] = true;
+                            positions[at] = p + t;
+                            segment[at] = r;
                         }
+                        column += request.Remainder.Length;
                     }
                 }
-                var logits = lm.Forward(tensor(ids, [rows, restWidth], ScalarType.Int64, device), cache,
-                    padded ? tensor(mask, [rows, restWidth], device: device) : null, LogitsFor.AllPositions);
+                var idTensor = tensor(ids, [rows, width], ScalarType.Int64, device);
+                Tensor logits;
+                if (packed)
+                {
+                    logits = lm.ForwardPacked(idTensor, cache, Layout(batch, rows, width, prefixWidth, positions, segment, device), LogitsFor.AllPositions);
+                }
+                else
+                {
+                    bool padded = real.Any(x => !x);
+                    logits = lm.Forward(idTensor, cache, padded ? tensor(real, [rows, width], device: device) : null, LogitsFor.AllPositions);
+                }
                 // log p(target) = logit(target) − logsumexp(logits), in float32, without a second [rows, T, V] tensor.
-                var target = tensor(targets, [rows, restWidth, 1], ScalarType.Int64, device);
+                var target = tensor(targets, [rows, width, 1], ScalarType.Int64, device);
                 var picked = logits.gather(2, target).squeeze(2);
-                var logProbs = picked - logits.logsumexp(2);
-                rowLogProbs = logProbs.cpu().data<float>().ToArray();
-                rowArgmax = logits.argmax(2).cpu().data<long>().ToArray();
+                logProbs = (picked - logits.logsumexp(2)).cpu().data<float>().ToArray();
+                argmax = logits.argmax(2).cpu().data<long>().ToArray();
                 Forwards++;
-                TokensComputed += (long)rows * restWidth;
+                TokensComputed += (long)rows * width;
             }
         }
         finally
@@ -235,12 +259,12 @@ public sealed class LoglikelihoodScorer
             int p = plan.Prefix.Length;
             for (int r = 0; r < plan.Rows.Length; r++)
             {
-                var row = plan.Rows[r];
+                var request = plan.Rows[r];
                 double sum = 0;
                 bool greedy = true;
-                for (int q = row.ContinuationStart - 1; q < row.Full.Length - 1; q++)
+                for (int q = request.ContinuationStart - 1; q < request.Full.Length - 1; q++)
                 {
-                    int next = row.Full[q + 1];
+                    int next = request.Full[q + 1];
                     if (q == p - 1)
                     {
                         int at = g * vocab;
@@ -249,14 +273,47 @@ public sealed class LoglikelihoodScorer
                     }
                     else
                     {
-                        int at = (g * k + r) * restWidth + (q - p);
-                        sum += rowLogProbs![at];
-                        greedy &= rowArgmax![at] == next;
+                        int at = rowOf[g][r] * width + columnOf[g][r] + (q - p);
+                        sum += logProbs![at];
+                        greedy &= argmax![at] == next;
                     }
                 }
-                results[plan.Group][r] = new RequestScore(sum, greedy, row.Targets);
+                results[plan.Group][r] = new RequestScore(sum, greedy, request.Targets);
             }
         }
+    }
+
+    /// <summary>
+    /// Positions and visibility of the packed rows: every request of a document sees the document's prefix
+    /// (the last <c>p</c> of the left-padded cache slots) and its own earlier tokens; padding sees only itself.
+    /// </summary>
+    private static TokenLayout Layout(GroupPlan[] batch, int rows, int width, int prefixWidth, int[] positions, int[] segment, Device device)
+    {
+        var visible = new bool[rows * width * (prefixWidth + width)];
+        for (int row = 0; row < rows; row++)
+        {
+            int prefix = batch[row].Prefix.Length;
+            for (int i = 0; i < width; i++)
+            {
+                int s = segment[row * width + i];
+                if (s < 0)
+                {
+                    continue;
+                }
+                int baseAt = (row * width + i) * (prefixWidth + width);
+                for (int k = prefixWidth - prefix; k < prefixWidth; k++)
+                {
+                    visible[baseAt + k] = true;
+                }
+                for (int j = i; j >= 0 && segment[row * width + j] == s; j--)
+                {
+                    visible[baseAt + prefixWidth + j] = true;
+                }
+            }
+        }
+        return new TokenLayout(
+            tensor(positions.Select(x => (long)x).ToArray(), [rows, width], ScalarType.Int64, device),
+            tensor(visible, [rows, width, prefixWidth + width], device: device));
     }
 
     private static int ArgMax(float[] values, int offset, int count)
