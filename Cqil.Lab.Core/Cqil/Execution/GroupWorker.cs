@@ -5,13 +5,17 @@ namespace Cqil.Lab.Core.Cqil.Execution;
 
 /// <summary>
 /// A thread that computes one position of a CQIL group. It is pinned to its own CPU and, during a forward
-/// pass, spin-waits for work instead of sleeping: a group's layers take well under a millisecond in decode,
-/// so an OS wake-up (and the risk of being woken on the busy core) would eat the gain. Between passes it
-/// sleeps. Results come back detached; the caller disposes them.
+/// pass, spin-waits briefly for the next job instead of sleeping at once: a group's layers take well under a
+/// millisecond in decode, so an OS wake-up (and the risk of being woken on the busy core) would eat the gain.
+/// The spin is bounded, so on a loaded machine the worker gives its core back instead of burning it.
+/// Results come back detached; the caller disposes them.
 /// </summary>
 internal sealed class GroupWorker : IDisposable
 {
     private const int Idle = 0, Posted = 1, Done = 2;
+
+    /// <summary>How long an idle worker spins before it sleeps.</summary>
+    private static readonly TimeSpan SpinLimit = TimeSpan.FromMicroseconds(200);
 
     private readonly Thread thread;
     private readonly SemaphoreSlim wake = new(0);
@@ -20,6 +24,7 @@ internal sealed class GroupWorker : IDisposable
     private volatile bool spinning;
     private volatile bool stopping;
     private int state;
+    private int sleeping;
     private Func<Tensor>? job;
     private Tensor? result;
     private Exception? failure;
@@ -32,12 +37,8 @@ internal sealed class GroupWorker : IDisposable
         thread.Start();
     }
 
-    /// <summary>Starts spin-waiting (call when a forward pass begins).</summary>
-    public void BeginSession()
-    {
-        spinning = true;
-        wake.Release();
-    }
+    /// <summary>Allows brief spin-waiting between jobs (call when a forward pass begins).</summary>
+    public void BeginSession() => spinning = true;
 
     /// <summary>Goes back to sleeping between jobs.</summary>
     public void EndSession() => spinning = false;
@@ -46,7 +47,7 @@ internal sealed class GroupWorker : IDisposable
     {
         job = work;
         Volatile.Write(ref state, Posted);
-        if (!spinning)
+        if (Volatile.Read(ref sleeping) == 1)
         {
             wake.Release();
         }
@@ -58,7 +59,7 @@ internal sealed class GroupWorker : IDisposable
         var spin = new SpinWait();
         while (Volatile.Read(ref state) != Done)
         {
-            spin.SpinOnce(sleep1Threshold: -1);
+            spin.SpinOnce(); // escalates to yielding, so a descheduled worker gets the core back
         }
         Volatile.Write(ref state, Idle);
         var (r, e) = (result, failure);
@@ -77,6 +78,7 @@ internal sealed class GroupWorker : IDisposable
             CpuAffinity.SetCurrentThread([cpu]);
         }
         set_num_threads(threads);
+        long idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!stopping)
         {
             if (Volatile.Read(ref state) == Posted)
@@ -90,15 +92,22 @@ internal sealed class GroupWorker : IDisposable
                     failure = e;
                 }
                 Volatile.Write(ref state, Done);
+                idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                continue;
             }
-            else if (spinning)
+            if (spinning && System.Diagnostics.Stopwatch.GetElapsedTime(idleSince) < SpinLimit)
             {
                 Thread.SpinWait(20);
+                continue;
             }
-            else
+            // Announce the sleep, then look once more: a job posted in between is not missed.
+            Volatile.Write(ref sleeping, 1);
+            if (Volatile.Read(ref state) != Posted && !stopping)
             {
                 wake.Wait(50);
             }
+            Volatile.Write(ref sleeping, 0);
+            idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         }
     }
 
