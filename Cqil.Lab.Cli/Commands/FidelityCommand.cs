@@ -32,15 +32,7 @@ public static class FidelityCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(data)!;
-            string text;
-            try
-            {
-                text = File.ReadAllText(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw InvalidInputException.ForFile(path, "cannot read: " + e.Message, e);
-            }
+            string text = InputFile.ReadAllText(path);
             using var worker = model.StartWorker(parse);
             using var loaded = model.Load(parse, worker);
             var samples = CalibrationSet.FromText(text, "file:" + Path.GetFileName(path), loaded.Tokenizer, parse.GetValue(seqLen), parse.GetValue(windows));

@@ -161,31 +161,11 @@ public static class JsonRecords
     }
 
     /// <summary>Lines of a text file, with a clear message when it cannot be read.</summary>
-    public static string[] ReadAllLines(string path) => Guard(path, () => File.ReadAllLines(path));
+    public static string[] ReadAllLines(string path) => InputFile.ReadAllLines(path);
 
-    public static string ReadAllText(string path) => Guard(path, () => File.ReadAllText(path));
+    public static string ReadAllText(string path) => InputFile.ReadAllText(path);
 
-    public static byte[] ReadAllBytes(string path) => Guard(path, () => File.ReadAllBytes(path));
-
-    private static T Guard<T>(string path, Func<T> read)
-    {
-        if (Directory.Exists(path))
-        {
-            throw InvalidInputException.ForFile(path, "is a folder; expected a data file");
-        }
-        if (!File.Exists(path))
-        {
-            throw InvalidInputException.ForFile(path, "no such file");
-        }
-        try
-        {
-            return read();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw InvalidInputException.ForFile(path, "cannot be read: " + e.Message, e);
-        }
-    }
+    public static byte[] ReadAllBytes(string path) => InputFile.ReadAllBytes(path);
 
     private static string Kind(JsonElement v) => v.ValueKind switch
     {

@@ -8,13 +8,7 @@ public sealed class EvalCommandTests
 {
     private const string Model = "data/stories260K/stories260K.bin";
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CqilCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [SharedDataFact(Model, "data/piqa/valid.jsonl")]
     public void Eval_writes_a_table_result_json_and_per_item_jsonl_and_compare_pairs_two_runs()
