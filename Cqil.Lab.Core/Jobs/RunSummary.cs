@@ -6,7 +6,7 @@ namespace Cqil.Lab.Core.Jobs;
 
 /// <summary>A task score of one system: the metric with its interval, and against the baseline on the same items.</summary>
 public sealed record TaskScore(string Task, string Metric, double Value, double? Low, double? High, int N,
-    double? Difference, double? DifferenceLow, double? DifferenceHigh, double? McNemarP, bool Partial);
+    double? Difference, double? DifferenceLow, double? DifferenceHigh, [property: System.Text.Json.Serialization.JsonPropertyName("mcnemar_p")] double? McNemarP, bool Partial);
 
 /// <summary>One system's latency in one mode (ms): percentiles of prefill and of per-token decode, and the speedup over the baseline.</summary>
 public sealed record LatencyCell(string Mode, double PrefillP50, double PrefillP90, double DecodeP50, double DecodeP90, int Repetitions,

@@ -71,7 +71,7 @@ public static class LabApi
             await plans.DeleteAsync(id) ? Results.NoContent() : Results.NotFound(new { error = $"no plan {id}" }));
 
         api.MapPost("/jobs/analysis", async (HttpRequest request, LabActions actions) =>
-            Accepted(await actions.StartAnalysisAsync(await Read<AnalysisRequest>(request, actions.MaxUploadBytes), LabUser.Of(request.HttpContext))));
+            Accepted(await actions.StartAnalysisAsync(await Read<AnalysisRequest>(request, actions.MaxUploadBytes), LabUser.Of(request.HttpContext)), request));
         api.MapPost("/jobs/evaluation", async (HttpRequest request, LabActions actions) =>
         {
             var run = await Read<RunRequest>(request);
@@ -85,7 +85,7 @@ public static class LabApi
             return Results.Accepted($"/api/runs/{r.Id}", new { run_id = r.Id, jobs = jobs.Select(JobInfo) });
         });
         api.MapPost("/jobs/generation", async (HttpRequest request, LabActions actions) =>
-            Accepted(await actions.StartGenerationAsync(await Read<GenerationRequest>(request), LabUser.Of(request.HttpContext))));
+            Accepted(await actions.StartGenerationAsync(await Read<GenerationRequest>(request), LabUser.Of(request.HttpContext)), request));
         api.MapPost("/runs", async (HttpRequest request, LabActions actions) =>
         {
             var (r, jobs) = await actions.StartRunAsync(await Read<RunRequest>(request), LabUser.Of(request.HttpContext));
@@ -167,7 +167,8 @@ public static class LabApi
         updated_utc = p.UpdatedUtc,
     };
 
-    private static IResult Accepted(JobRecord job) => Results.Accepted($"/api/jobs/{job.Id}", JobInfo(job));
+    private static IResult Accepted(JobRecord job, HttpRequest request) =>
+        Results.Accepted($"/api/jobs/{job.Id}", JobInfo(job, request.HttpContext.RequestServices.GetRequiredService<JobQueue>()));
 
     private static object JobInfo(JobRecord j) => JobInfo(j, null);
 

@@ -30,5 +30,15 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : DbCon
             e.HasIndex(j => j.RunId);
             e.HasIndex(j => j.Sequence);
         });
+        // SQLite stores no time zone: every time the lab writes is UTC, and is read back as UTC.
+        var utc = new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(v => v, v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+        foreach (var entity in model.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties().Where(p => p.ClrType == typeof(DateTime) || p.ClrType == typeof(DateTime?)))
+            {
+                property.SetValueConverter(property.ClrType == typeof(DateTime) ? utc : new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime?, DateTime?>(
+                    v => v, v => v == null ? null : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc)));
+            }
+        }
     }
 }
