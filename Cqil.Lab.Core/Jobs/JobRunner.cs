@@ -139,7 +139,10 @@ public static class JobRunner
                     partial = true;
                 }
             }
-            ct.ThrowIfCancellationRequested(); // nothing finished at all
+            if (itemsDone == 0)
+            {
+                ct.ThrowIfCancellationRequested(); // nothing finished at all
+            }
             var scored = items.Take(itemsDone).ToArray();
             var binary = task.Metrics.Where(m => results[0].Count > 0 && results[0][0].Outcome(m) is not null).ToArray();
             var baseOutcomes = binary.ToDictionary(m => m, m => results[0].Select(r => r.Outcome(m)!.Value).ToArray());
