@@ -303,8 +303,15 @@ public sealed class JobQueue : BackgroundService
         await Task.WhenAny(Task.WhenAll(executions), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
     }
 
+    private int disposed;
+
     public override void Dispose()
     {
+        // Registered as itself and as a hosted service, so the container disposes it twice.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
         base.Dispose();
         if (running.IsEmpty)
         {
