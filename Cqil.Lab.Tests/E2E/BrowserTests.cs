@@ -112,6 +112,14 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
             Assert.True(await page.Locator("[data-testid=block-influence] .main-svg").CountAsync() > 0);
             await Shot(page, "02-analysis-angular");
 
+            // An oversized upload is refused with a message; the page keeps working.
+            await page.SelectOptionAsync("[data-testid=analysis-source]", "text");
+            string big = Path.Combine(dir.Path, "big.txt");
+            await File.WriteAllTextAsync(big, new string('a', 3 * 1024 * 1024));
+            await page.Locator("[data-testid=analysis-upload]").SetInputFilesAsync(big);
+            await page.WaitForSelectorAsync("[data-testid=analysis-error] >> text=over the upload limit");
+            await page.SelectOptionAsync("[data-testid=analysis-source]", "demo");
+
             // 3. Configure: P=2 over the middle third, saved by name; the lab JSON follows its schema.
             await Navigate(page, "/configure", "[data-testid=group-editor]");
             await page.ClickAsync("[data-testid=middle-third]");

@@ -18,7 +18,15 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     {
         string root = Path.Combine(dir.Path, "models");
         model = LabModelFixture.Write(Path.Combine(root, "lab-model"));
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        factory = Factory();
+        api = new LabApiClient(factory.CreateClient());
+        return Task.CompletedTask;
+    }
+
+    private WebApplicationFactory<Program> Factory()
+    {
+        string root = Path.Combine(dir.Path, "models");
+        return new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Lab:ModelRoots:0", root);
             b.UseSetting("Lab:ModelRoots:1", root);
@@ -27,8 +35,6 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
             b.UseSetting("Lab:AnalyzeDefaultModelOnStartup", "false");
             b.UseSetting("Lab:MaxUploadBytes", "4096");
         });
-        api = new LabApiClient(factory.CreateClient());
-        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
@@ -81,6 +87,23 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var (status, json) = await api.PostAsync("/api/jobs/analysis", $"{{\"source\": \"text\", \"text\": \"{text}\", \"text_name\": \"big.txt\"}}");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("over the upload limit of 4,096 bytes", (string?)json!["error"]);
+    }
+
+    [Fact]
+    public async Task A_job_running_at_a_normal_shutdown_comes_back_interrupted()
+    {
+        var started = await api.PostOkAsync("/api/jobs/latency", """
+            {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 16, "decode_tokens": 8, "threads": [1]} }
+            """);
+        string id = (string)started["jobs"]![0]!["id"]!;
+        await api.WaitForAsync(id, TimeSpan.FromSeconds(60), "running");
+        await factory.DisposeAsync(); // the host stops: the queue stops the job and records why
+
+        factory = Factory();
+        api = new LabApiClient(factory.CreateClient());
+        var job = await api.GetAsync($"/api/jobs/{id}");
+        Assert.Equal("interrupted", (string?)job["status"]);
+        Assert.Contains("stopped while this job was running", (string?)job["error"]);
     }
 
     [Fact]
