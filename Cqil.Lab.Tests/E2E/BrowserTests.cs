@@ -122,6 +122,12 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
 
             // 3. Configure: P=2 over the middle third, saved by name; the lab JSON follows its schema.
             await Navigate(page, "/configure", "[data-testid=group-editor]");
+            // A click on the heatmap cell (row 1, column 2) groups layers 1–2.
+            var area = (await page.WaitForSelectorAsync("[data-testid=heatmap] .nsewdrag"))!;
+            await page.WaitForTimeoutAsync(500); // the click subscription is made after the first render
+            var box = (await area.BoundingBoxAsync())!;
+            await page.Mouse.ClickAsync(box.X + 2.5f * box.Width / layers, box.Y + 1.5f * box.Height / layers);
+            await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=groups-text]').value === '1-2'", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
             await page.ClickAsync("[data-testid=middle-third]");
             int s = layers / 3, e = layers - layers / 3;
             if ((e - s) % 2 != 0)
