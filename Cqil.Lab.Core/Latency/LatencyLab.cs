@@ -13,10 +13,11 @@ namespace Cqil.Lab.Core.Latency;
 public static class LatencyLab
 {
     public static LatencyReport Run(LlamaModel model, GroupPlan plan, IReadOnlyList<ExecutionMode> modes, LatencySettings settings,
-        bool project = true, ConcurrentOptions? concurrent = null, IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default)
+        bool project = true, ConcurrentOptions? concurrent = null, IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default,
+        bool keepPartial = false)
     {
-        var report = LatencyRunner.Measure(model, modes.Select(m => new LatencyCandidate(plan, m, concurrent)).ToList(), settings, progress, cancellationToken);
-        if (!project || plan.IsBaseline)
+        var report = LatencyRunner.Measure(model, modes.Select(m => new LatencyCandidate(plan, m, concurrent)).ToList(), settings, progress, cancellationToken, keepPartial);
+        if (!project || plan.IsBaseline || report.Partial)
         {
             return report;
         }

@@ -22,6 +22,9 @@ public sealed record LatencyReport
     public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
     public double ElapsedSeconds { get; init; }
 
+    /// <summary>True when the measurement was stopped early: only the repetitions every runner finished are summarized, and there is no projection.</summary>
+    public bool Partial { get; init; }
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);

@@ -20,7 +20,7 @@ public sealed record LatencyCandidate(GroupPlan Plan, ExecutionMode Mode, Concur
 public static class LatencyRunner
 {
     public static LatencyReport Measure(LlamaModel model, IReadOnlyList<LatencyCandidate> candidates, LatencySettings settings,
-        IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default, bool keepPartial = false)
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
@@ -68,16 +68,36 @@ public static class LatencyRunner
             var measured = runners.Select(_ => new List<(double PrefillMs, double[] DecodeMs)>()).ToArray();
             int total = (settings.Warmup + settings.Repetitions) * runners.Count;
             step = 0;
+            bool partial = false;
             for (int rep = 0; rep < settings.Warmup + settings.Repetitions; rep++)
             {
-                for (int r = 0; r < runners.Count; r++)
+                try
                 {
-                    var sample = MeasureOnce(runners[r].Lm, prompt, settings.DecodeTokens, threads[r].Prefill, threads[r].Decode, cancellationToken);
-                    if (rep >= settings.Warmup)
+                    for (int r = 0; r < runners.Count; r++)
                     {
-                        measured[r].Add(sample);
+                        var sample = MeasureOnce(runners[r].Lm, prompt, settings.DecodeTokens, threads[r].Prefill, threads[r].Decode, cancellationToken);
+                        if (rep >= settings.Warmup)
+                        {
+                            measured[r].Add(sample);
+                        }
+                        progress?.Report(new LatencyProgress("measuring", ++step, total));
                     }
-                    progress?.Report(new LatencyProgress("measuring", ++step, total));
+                }
+                catch (OperationCanceledException) when (keepPartial && rep - settings.Warmup >= 2)
+                {
+                    // Stopped early on request: keep the repetitions every runner finished (pairs stay aligned).
+                    int complete = rep - settings.Warmup;
+                    foreach (var m in measured)
+                    {
+                        m.RemoveRange(complete, m.Count - complete);
+                    }
+                    partial = true;
+                    break;
+                }
+                if (keepPartial && cancellationToken.IsCancellationRequested && rep + 1 - settings.Warmup >= 2)
+                {
+                    partial = true;
+                    break;
                 }
             }
 
@@ -93,6 +113,7 @@ public static class LatencyRunner
                 Baseline = baseline,
                 Runs = runs,
                 ElapsedSeconds = clock.Elapsed.TotalSeconds,
+                Partial = partial,
             };
         }
         finally
