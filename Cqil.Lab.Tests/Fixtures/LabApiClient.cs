@@ -27,6 +27,16 @@ public sealed class LabApiClient(HttpClient http, string? token = null)
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
+    /// <summary>Any bytes as a JSON body; the answer's status and text, whatever they are.</summary>
+    public async Task<(HttpStatusCode Status, string Text)> SendRawAsync(HttpMethod method, string path, byte[] body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        Sign(request);
+        using var response = await Http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public async Task<JsonNode> PostOkAsync(string path, string json)
     {
         var (status, body) = await PostAsync(path, json);
