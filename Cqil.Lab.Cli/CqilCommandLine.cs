@@ -21,6 +21,7 @@ public static class CqilCommandLine
         root.Subcommands.Add(PlanCommand.Create(output, error));
         root.Subcommands.Add(AnalyzeCommand.Create(output, error));
         root.Subcommands.Add(SuggestCommand.Create(output, error));
+        root.Subcommands.Add(TrainDemoCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,0 +1,41 @@
+namespace Cqil.Lab.Core.Demo;
+
+/// <summary>The layout of a demo model folder: a Hugging Face model plus its tasks, held-out text and report.</summary>
+public sealed class DemoFolder(string path)
+{
+    public const string TasksFolderName = "tasks";
+    public const string HeldOutFileName = "heldout.txt";
+    public const string ReportFileName = "report.json";
+    public const string ReadmeFileName = "README.md";
+    public const string CheckpointsFolderName = "checkpoints";
+
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    public string TasksFolder => System.IO.Path.Combine(Path, TasksFolderName);
+
+    public string TaskFile(StoryTask task) => System.IO.Path.Combine(TasksFolder, StoryTasks.Name(task) + ".jsonl");
+
+    public string HeldOutFile => System.IO.Path.Combine(Path, HeldOutFileName);
+
+    public string ReportFile => System.IO.Path.Combine(Path, ReportFileName);
+
+    public string ReadmeFile => System.IO.Path.Combine(Path, ReadmeFileName);
+
+    public string CheckpointsFolder => System.IO.Path.Combine(Path, CheckpointsFolderName);
+
+    public string TokenizerFile => System.IO.Path.Combine(Path, "tokenizer.json");
+
+    /// <summary>The tasks present in the folder, read from their JSONL files.</summary>
+    public IReadOnlyDictionary<StoryTask, IReadOnlyList<DemoTaskItem>> ReadTasks()
+    {
+        var tasks = new Dictionary<StoryTask, IReadOnlyList<DemoTaskItem>>();
+        foreach (var task in StoryTasks.All)
+        {
+            if (File.Exists(TaskFile(task)))
+            {
+                tasks[task] = DemoTaskItem.ReadJsonl(TaskFile(task));
+            }
+        }
+        return tasks;
+    }
+}

@@ -1,0 +1,26 @@
+using Cqil.Lab.Core.Cqil;
+
+namespace Cqil.Lab.Core.Demo;
+
+/// <summary>The CQIL plan the demo reports on: pairs of layers over the middle third of the stack.</summary>
+public static class DemoPlans
+{
+    /// <summary>
+    /// P=2 groups from S = round(L/3) to E = round(2L/3), with E moved one layer down when E − S is odd
+    /// (S4-E8-P2 for 12 layers).
+    /// </summary>
+    public static GroupPlan MiddleThirdPairs(int layers)
+    {
+        int start = (int)Math.Round(layers / 3.0, MidpointRounding.AwayFromZero);
+        int end = (int)Math.Round(2 * layers / 3.0, MidpointRounding.AwayFromZero);
+        if ((end - start) % 2 != 0)
+        {
+            end--;
+        }
+        if (end <= start)
+        {
+            throw new InvalidInputException($"a {layers}-layer model has no middle third to group in pairs");
+        }
+        return GroupPlan.FromSep(layers, start, end, 2);
+    }
+}
