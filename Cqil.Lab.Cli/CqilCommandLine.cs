@@ -21,6 +21,10 @@ public static class CqilCommandLine
         root.Subcommands.Add(PlanCommand.Create(output, error));
         root.Subcommands.Add(AnalyzeCommand.Create(output, error));
         root.Subcommands.Add(SuggestCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(CompareCommand.Create(output));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
+        root.Subcommands.Add(FidelityCommand.Create(output, error));
         root.Subcommands.Add(TrainDemoCommand.Create(output, error));
 
         var parse = root.Parse(args);

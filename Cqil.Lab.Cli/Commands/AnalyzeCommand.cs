@@ -46,15 +46,7 @@ public static class AnalyzeCommand
         {
             string dataPath = parse.GetValue(Data) ?? HeldOutTextBeside(Model.ModelPath(parse))
                 ?? throw new InvalidInputException("give --data FILE (a plain-text calibration file)");
-            string text;
-            try
-            {
-                text = File.ReadAllText(dataPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw InvalidInputException.ForFile(dataPath, "cannot read: " + e.Message, e);
-            }
+            string text = InputFile.ReadAllText(dataPath);
             var settings = new AnalysisSettings
             {
                 BatchSize = parse.GetValue(BatchSize),

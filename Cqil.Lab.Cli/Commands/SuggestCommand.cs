@@ -32,7 +32,7 @@ public static class SuggestCommand
         command.SetAction(parse =>
         {
             var result = parse.GetValue(analysis) is { } path
-                ? LayerSimilarityAnalysis.Parse(ReadText(path), path)
+                ? LayerSimilarityAnalysis.Parse(InputFile.ReadAllText(path), path)
                 : parse.GetValue(analysisArgs.Model.Model) is not null
                     ? analysisArgs.Run(parse, error)
                     : throw new InvalidInputException("give --analysis FILE, or --model and --data to analyse first");
@@ -79,17 +79,5 @@ public static class SuggestCommand
             return a with { Mean = a.Mean.Select(row => row.Select(v => 1 - v).ToArray()).ToArray() };
         }
         return result.Matrix(metric);
-    }
-
-    private static string ReadText(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw InvalidInputException.ForFile(path, "cannot read: " + e.Message, e);
-        }
     }
 }

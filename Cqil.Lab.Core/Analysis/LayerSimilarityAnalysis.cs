@@ -30,6 +30,9 @@ public sealed record LayerSimilarityAnalysis
     [JsonPropertyName("created_utc")] public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
     [JsonPropertyName("elapsed_seconds")] public double ElapsedSeconds { get; init; }
 
+    /// <summary>True when the run was stopped early and covers only the samples of its finished batches.</summary>
+    [JsonPropertyName("partial")] public bool Partial { get; init; }
+
     public SimilarityMatrix Matrix(SimilarityMetric metric) => metric switch
     {
         SimilarityMetric.Cosine => Cosine,
@@ -42,7 +45,9 @@ public sealed record LayerSimilarityAnalysis
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public static LayerSimilarityAnalysis Parse(string json, string source)
+    public static LayerSimilarityAnalysis Parse(string json, string source) => MalformedInput.Guard(source, "analysis file", () => ParseChecked(json, source));
+
+    private static LayerSimilarityAnalysis ParseChecked(string json, string source)
     {
         try
         {

@@ -16,7 +16,7 @@ namespace Cqil.Lab.Core.Analysis;
 public static class SimilarityAnalyzer
 {
     public static LayerSimilarityAnalysis Run(LlamaModel model, CalibrationSet data, AnalysisSettings settings, GroupPlan? plan = null,
-        IProgress<AnalysisProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<AnalysisProgress>? progress = null, CancellationToken cancellationToken = default, bool keepPartial = false)
     {
         settings.Validate();
         plan ??= GroupPlan.Baseline(model.Config.NumLayers);
@@ -36,9 +36,16 @@ public static class SimilarityAnalyzer
         };
 
         int batches = (data.Samples.Count + settings.BatchSize - 1) / settings.BatchSize;
+        bool partial = false;
         using var noGrad = no_grad();
         for (int batch = 0; batch < batches; batch++)
         {
+            if (cancellationToken.IsCancellationRequested && keepPartial && accumulator.Tokens > 0)
+            {
+                // Stopped early on request: what the finished batches measured is returned, marked partial.
+                partial = true;
+                break;
+            }
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             batchScope = scope;
@@ -76,6 +83,7 @@ public static class SimilarityAnalyzer
             AngularDistance = accumulator.Matrix(SimilarityMetric.AngularDistance, layers),
             BlockInfluence = accumulator.BlockInfluence(layers),
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
+            Partial = partial,
         };
     }
 

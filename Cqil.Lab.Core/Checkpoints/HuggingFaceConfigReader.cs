@@ -39,7 +39,7 @@ public static class HuggingFaceConfigReader
             {
                 throw InvalidInputException.ForFile(path, "not a JSON object");
             }
-            return Parse(path, doc.RootElement);
+            return MalformedInput.Guard(path, "config.json", () => Parse(path, doc.RootElement));
         }
     }
 

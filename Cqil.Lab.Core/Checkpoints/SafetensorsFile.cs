@@ -52,7 +52,7 @@ public sealed class SafetensorsFile : IDisposable
         }
         try
         {
-            return Parse(path, stream);
+            return MalformedInput.Guard(path, "safetensors header", () => Parse(path, stream));
         }
         catch
         {

@@ -21,15 +21,7 @@ public static class PlanFiles
             }
             throw InvalidInputException.ForFile(pathOrName, "plan file not found");
         }
-        string json;
-        try
-        {
-            json = File.ReadAllText(pathOrName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw InvalidInputException.ForFile(pathOrName, "cannot read: " + e.Message, e);
-        }
+        string json = InputFile.ReadAllText(pathOrName);
         bool authors;
         try
         {

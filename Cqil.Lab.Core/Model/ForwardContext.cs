@@ -9,8 +9,9 @@ namespace Cqil.Lab.Core.Model;
 /// </summary>
 public sealed class ForwardContext
 {
-    private ForwardContext(int batch, int tokens, int pastLength, KvCache? cache, Tensor cos, Tensor sin, Tensor? mask, bool isCausal)
+    private ForwardContext(int batch, int tokens, int pastLength, KvCache? cache, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, Tensor? maskBias = null)
     {
+        MaskBias = maskBias ?? (mask is null ? null : zeros(mask.shape, cos.dtype, mask.device).masked_fill_(mask.logical_not(), float.NegativeInfinity));
         Batch = batch;
         Tokens = tokens;
         PastLength = pastLength;
@@ -42,6 +43,12 @@ public sealed class ForwardContext
     /// <summary>True when plain causal attention over exactly the new tokens is right (no past, no padding).</summary>
     public bool IsCausal { get; }
 
+    /// <summary>
+    /// <see cref="Mask"/> as an additive bias in the compute dtype (0 where attending, −∞ where not), built
+    /// once per pass so each layer adds it in place instead of building a masked copy of its scores.
+    /// </summary>
+    public Tensor? MaskBias { get; }
+
     private readonly Dictionary<string, ForwardContext> onDevices = new();
 
     /// <summary>
@@ -60,7 +67,7 @@ public sealed class ForwardContext
             string key = device.ToString();
             if (!onDevices.TryGetValue(key, out var moved))
             {
-                moved = new ForwardContext(Batch, Tokens, PastLength, Cache, Cos.to(device), Sin.to(device), Mask?.to(device), IsCausal);
+                moved = new ForwardContext(Batch, Tokens, PastLength, Cache, Cos.to(device), Sin.to(device), Mask?.to(device), IsCausal, MaskBias?.to(device));
                 onDevices[key] = moved;
             }
             return moved;
@@ -74,6 +81,35 @@ public sealed class ForwardContext
         {
             On(device);
         }
+    }
+
+    /// <summary>A pass with explicit positions and visibility (<see cref="TokenLayout"/>).</summary>
+    public static ForwardContext Create(RotaryEmbedding rotary, int batch, int tokens, KvCache? cache, TokenLayout layout, Device device)
+    {
+        int past = cache?.Length ?? 0;
+        if (cache is not null)
+        {
+            if (cache.Batch != batch)
+            {
+                throw new ArgumentException($"cache holds batch {cache.Batch}, input has {batch}");
+            }
+            cache.Reserve(tokens);
+        }
+        if (layout.Positions.shape[0] != batch || layout.Positions.shape[1] != tokens
+            || layout.Visible.shape[0] != batch || layout.Visible.shape[1] != tokens || layout.Visible.shape[2] != past + tokens)
+        {
+            throw new ArgumentException($"layout shapes [{string.Join(",", layout.Positions.shape)}] / [{string.Join(",", layout.Visible.shape)}] do not fit batch {batch}, {tokens} new and {past} cached positions");
+        }
+        var positions = layout.Positions.to(ScalarType.Int64).to(device);
+        var visible = layout.Visible.to(ScalarType.Bool).to(device);
+        var real = visible.narrow(2, past, tokens).diagonal(0, 1, 2);
+        cache?.RecordPadding(real);
+        var (cos, sin) = rotary.ForPositions(positions, (int)positions.max().item<long>());
+        var queryIndex = arange(past, past + tokens, ScalarType.Int64, device).view(tokens, 1);
+        var keyIndex = arange(past + tokens, ScalarType.Int64, device).view(1, past + tokens);
+        var self = keyIndex.eq(queryIndex).view(1, 1, tokens, past + tokens);
+        var mask = visible.view(batch, 1, tokens, past + tokens).logical_or(self);
+        return new ForwardContext(batch, tokens, past, cache, cos, sin, mask, isCausal: false);
     }
 
     /// <summary>

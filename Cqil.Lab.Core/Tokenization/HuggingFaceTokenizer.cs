@@ -51,7 +51,9 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     public IReadOnlyDictionary<string, int> Vocabulary => vocabulary;
 
     /// <summary>Reads tokenizer.json (and BOS/EOS conventions from it and tokenizer_config.json beside it).</summary>
-    public static TextTokenizer Load(string path)
+    public static TextTokenizer Load(string path) => MalformedInput.Guard(path, "tokenizer.json", () => LoadChecked(path));
+
+    private static TextTokenizer LoadChecked(string path)
     {
         using var doc = ParseJson(path);
         var root = doc.RootElement;

@@ -18,7 +18,7 @@ public static partial class Llama2cTokenizerFile
         var pieces = ParsePieces(path, data);
         byte[] proto = SentencePieceModelWriter.Write(pieces, byteFallback: true, addDummyPrefix: true, removeExtraWhitespaces: false, unkId: 0, bosId: 1, eosId: 2);
         using var stream = new MemoryStream(proto);
-        var inner = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
+        var inner = MalformedInput.Guard(path, "llama2.c tokenizer", () => LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false));
         return new TextTokenizer(inner, path, "llama2c", pieces.Count, bosId: 1, eosIds: [2], addBosByDefault: true);
     }
 

@@ -11,13 +11,7 @@ public sealed class AnalyzeCommandTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CqilCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     private string[] AnalyzeArgs(string outFile) =>
     [

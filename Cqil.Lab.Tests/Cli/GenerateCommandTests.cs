@@ -6,13 +6,7 @@ namespace Cqil.Lab.Tests.Cli;
 
 public sealed class GenerateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CqilCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [SharedDataFact("data/stories260K/stories260K.bin", "data/stories260K/tok512.bin")]
     public void Json_output_has_prompt_ids_new_ids_and_text()

@@ -10,13 +10,7 @@ public sealed class PlanCommandTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CqilCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]
     public void Create_from_sep_prints_depth_and_ideal_reduction_and_writes_a_lab_file()

@@ -23,8 +23,11 @@ public sealed class ModelsPageTests : LabBunitContext
         Directory.CreateDirectory(broken);
         File.WriteAllText(Path.Combine(broken, "config.json"), "{ not json");
 
-        var options = Options.Create(new LabOptions { ModelRoots = [root.Path, Path.Combine(root.Path, "absent")] });
-        Services.AddSingleton(new ModelCatalogService(options, new FakeEnvironment(root.Path)));
+        var options = Options.Create(new LabOptions { ModelRoots = [root.Path, Path.Combine(root.Path, "absent")], DefaultModel = null });
+        var environment = new FakeEnvironment(root.Path);
+        var catalog = new ModelCatalogService(options, environment);
+        Services.AddSingleton(catalog);
+        Services.AddSingleton(new LabModels(catalog, new LabPaths(options, environment)));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Cqil.Lab.Core.Model;
 using Cqil.Lab.Core.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Core.Cqil.Execution;
@@ -13,8 +14,10 @@ namespace Cqil.Lab.Core.Cqil.Execution;
 /// </summary>
 public sealed class ConcurrentExecutor : PlanExecutor
 {
-    private readonly DeviceWorker[] workers;
+    private readonly GroupWorker[] workers;
     private readonly Device[] layerDevices;
+    private readonly int homeCpu = -1;
+    private readonly IReadOnlyList<int> allowedCpus;
 
     public ConcurrentExecutor(LlamaModel model, GroupPlan plan, ConcurrentOptions? options = null) : base(model, plan)
     {
@@ -30,8 +33,16 @@ public sealed class ConcurrentExecutor : PlanExecutor
                 model.Layers[layer].Weights.MoveTo(layerDevices[layer]);
             }
         }
+        // On a CPU, position k of a group runs on its own core: the home thread on the first allowed CPU
+        // (only while it computes its layer), worker k on the k-th.
+        allowedCpus = model.Device.type == DeviceType.CPU ? CpuAffinity.AllowedCpus() : [];
+        bool pin = allowedCpus.Count >= 2;
+        if (pin)
+        {
+            homeCpu = allowedCpus[0];
+        }
         workers = Enumerable.Range(1, Math.Max(0, largest - 1))
-            .Select(k => new DeviceWorker(options.Devices.Count == 0 ? model.Device : options.Devices[k % options.Devices.Count], threads, $"cqil-layer-{k}"))
+            .Select(k => new GroupWorker(pin ? allowedCpus[k % allowedCpus.Count] : -1, threads, $"cqil-layer-{k}"))
             .ToArray();
     }
 
@@ -40,6 +51,22 @@ public sealed class ConcurrentExecutor : PlanExecutor
     public ConcurrentOptions Options { get; }
 
     protected override void PrepareContext(ForwardContext ctx) => ctx.PrepareDevices(layerDevices.Distinct());
+
+    protected override void BeginPass()
+    {
+        foreach (var worker in workers)
+        {
+            worker.BeginSession();
+        }
+    }
+
+    protected override void EndPass()
+    {
+        foreach (var worker in workers)
+        {
+            worker.EndSession();
+        }
+    }
 
     protected override Tensor RunGroup(LayerGroup group, Tensor x, ForwardContext ctx)
     {
@@ -104,64 +131,63 @@ public sealed class ConcurrentExecutor : PlanExecutor
     }
 
     // Runs work 0 here and work k on worker k−1 for 0 < k < count; waits for all. Results are detached and
-    // belong to the caller. While its layer runs, the home thread uses the workers' thread count.
+    // belong to the caller. While its layer runs, the home thread is pinned to its core and uses the workers'
+    // thread count.
     private Tensor[] OnWorkers(int count, bool grad, Func<int, Tensor> work)
     {
-        Tensor Run(int position)
+        Func<Tensor> Job(int position) => () =>
         {
             using var gradMode = grad ? enable_grad() : no_grad();
             using var scope = NewDisposeScope();
             return scope.MoveToOuter(work(position)).DetachFromDisposeScope();
-        }
-        var tasks = new Task<Tensor>[count - 1];
+        };
         for (int k = 1; k < count; k++)
         {
-            int position = k;
-            tasks[k - 1] = workers[k - 1].RunAsync(() => Run(position));
+            workers[k - 1].Post(Job(k));
         }
-        Tensor first;
+        Tensor? first = null;
+        Exception? failure = null;
         int homeThreads = get_num_threads();
         set_num_threads(Options.ThreadsPerWorker);
+        bool pinned = homeCpu >= 0 && CpuAffinity.SetCurrentThread([homeCpu]);
         try
         {
-            first = Run(0);
+            first = Job(0)();
         }
-        catch
+        catch (Exception e)
         {
-            WaitAndDispose(tasks);
-            throw;
+            failure = e;
         }
         finally
         {
+            if (pinned)
+            {
+                CpuAffinity.SetCurrentThread(allowedCpus);
+            }
             set_num_threads(homeThreads);
         }
-        try
+        var results = new Tensor[count];
+        results[0] = first!;
+        for (int k = 1; k < count; k++)
         {
-            Task.WaitAll(tasks);
+            try
+            {
+                results[k] = workers[k - 1].Wait();
+            }
+            catch (Exception e)
+            {
+                failure ??= e;
+            }
         }
-        catch (AggregateException)
+        if (failure is not null)
         {
-            first.Dispose();
-            WaitAndDispose(tasks);
-            throw;
+            foreach (var r in results)
+            {
+                r?.Dispose();
+            }
+            throw failure is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : failure;
         }
-        return tasks.Select(t => t.Result).Prepend(first).ToArray();
-    }
-
-    private static void WaitAndDispose(Task<Tensor>[] tasks)
-    {
-        try
-        {
-            Task.WaitAll(tasks);
-        }
-        catch (AggregateException)
-        {
-            // The caller reports the first failure.
-        }
-        foreach (var t in tasks.Where(t => t.IsCompletedSuccessfully))
-        {
-            t.Result.Dispose();
-        }
+        return results;
     }
 
     public override void Dispose()

@@ -37,11 +37,30 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
 
     public KvCache NewCache(int batch, int capacity) => new(batch, capacity, Model.Device);
 
-    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions)
+    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions) =>
+        Run(ids, cache, () => Model.BeginForward(ids, cache, paddingMask), logits);
+
+    public Tensor ForwardPacked(Tensor ids, KvCache? cache, TokenLayout layout, LogitsFor logits = LogitsFor.AllPositions) =>
+        Run(ids, cache, () => Model.BeginPackedForward(ids, cache, layout), logits);
+
+    private Tensor Run(Tensor ids, KvCache? cache, Func<ForwardContext> begin, LogitsFor logits)
     {
         using var scope = NewDisposeScope();
-        var ctx = Model.BeginForward(ids, cache, paddingMask);
+        var ctx = begin();
         PrepareContext(ctx);
+        BeginPass();
+        try
+        {
+            return scope.MoveToOuter(RunStack(ids, ctx, cache, logits));
+        }
+        finally
+        {
+            EndPass();
+        }
+    }
+
+    private Tensor RunStack(Tensor ids, ForwardContext ctx, KvCache? cache, LogitsFor logits)
+    {
         var x = Model.Embed(ids);
         foreach (var group in Plan.Groups)
         {
@@ -58,7 +77,17 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
         }
         StateObserver?.Invoke(Plan.LayerCount, x);
         cache?.Advance(ctx.Tokens);
-        return scope.MoveToOuter(Model.Logits(x, logits));
+        return Model.Logits(x, logits);
+    }
+
+    /// <summary>Called before a pass's layers run (e.g. to wake workers), on the calling thread.</summary>
+    protected virtual void BeginPass()
+    {
+    }
+
+    /// <summary>Called after a pass, also when it failed.</summary>
+    protected virtual void EndPass()
+    {
     }
 
     /// <summary>Per-pass preparation on the calling thread (e.g. copies of the context for other devices).</summary>

@@ -1,0 +1,29 @@
+namespace Cqil.Lab.Core.Evaluation;
+
+/// <summary>What to score and how: the item subset, scoring batches, and what to record about the run.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Score only this many items (null: all). Without <see cref="LimitSeed"/>, the first N, as lm-eval's --limit.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>With a limit: a seeded random subset of N items instead of the first N (kept in file order).</summary>
+    public ulong? LimitSeed { get; init; }
+
+    public ScoringOptions Scoring { get; init; } = new();
+
+    /// <summary>Path and SHA-256 of the CQIL plan the model ran under, and the executor mode (null: baseline).</summary>
+    public string? PlanPath { get; init; }
+
+    public string? PlanSha256 { get; init; }
+
+    public string? Mode { get; init; }
+
+    public void Validate()
+    {
+        if (Limit is < 1)
+        {
+            throw new InvalidInputException($"--limit must be at least 1, got {Limit}");
+        }
+        Scoring.Validate();
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using Cqil.Lab.Core.Cqil;
+using Cqil.Lab.Core.Cqil.Execution;
+using Cqil.Lab.Core.Model;
+using Cqil.Lab.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace Cqil.Lab.Core.Latency;
+
+/// <summary>A plan to measure in one execution mode.</summary>
+public sealed record LatencyCandidate(GroupPlan Plan, ExecutionMode Mode, ConcurrentOptions? Concurrent = null);
+
+/// <summary>
+/// Measures prefill (time to first token) and per-token decode latency of the unchanged model and of CQIL
+/// plans, honestly: every runner first gets the libtorch thread count that is fastest for it (the baseline
+/// too — never a slower one that flatters a plan), all runners share the engine's weight layout, and timed
+/// repetitions alternate between runners (A, B, C, A, B, C, …) so drift hits all of them. The device is
+/// synchronized before every clock read. Runs on the thread that owns the model's device.
+/// </summary>
+public static class LatencyRunner
+{
+    public static LatencyReport Measure(LlamaModel model, IReadOnlyList<LatencyCandidate> candidates, LatencySettings settings,
+        IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default, bool keepPartial = false)
+    {
+        settings.Validate();
+        var clock = Stopwatch.StartNew();
+        var machine = MachineInfo.Describe();
+        int startThreads = get_num_threads();
+        var runners = new List<(string Label, string Mode, ICausalLm Lm, GroupPlan Plan)>
+        {
+            ("baseline", "baseline", model, GroupPlan.Baseline(model.Config.NumLayers)),
+        };
+        var executors = new List<PlanExecutor>();
+        try
+        {
+            foreach (var c in candidates)
+            {
+                var executor = PlanExecutors.Create(model, c.Plan, c.Mode, c.Concurrent);
+                executors.Add(executor);
+                runners.Add((executor.Label, ExecutionModes.Name(c.Mode), executor, c.Plan));
+            }
+            using var noGrad = no_grad();
+            var prompt = PromptIds(model, settings);
+
+            // 1. Each runner's own best thread count, per phase.
+            var trials = new List<ThreadTrial>();
+            var threads = new (int Prefill, int Decode)[runners.Count];
+            var candidateThreads = settings.Candidates();
+            int step = 0, steps = runners.Count * candidateThreads.Count;
+            for (int r = 0; r < runners.Count; r++)
+            {
+                var found = new List<ThreadTrial>();
+                foreach (int t in candidateThreads)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var samples = Enumerable.Range(0, 3)
+                        .Select(_ => MeasureOnce(runners[r].Lm, prompt, Math.Min(settings.DecodeTokens, 8), t, t, cancellationToken))
+                        .Skip(1).ToArray();
+                    found.Add(new ThreadTrial(runners[r].Label, t, Median(samples.Select(s => s.PrefillMs)),
+                        Median(samples.SelectMany(s => s.DecodeMs).DefaultIfEmpty(0))));
+                    progress?.Report(new LatencyProgress("choosing thread counts", ++step, steps));
+                }
+                trials.AddRange(found);
+                threads[r] = (found.MinBy(f => f.PrefillMs)!.Threads, found.MinBy(f => f.DecodeMsPerToken)!.Threads);
+            }
+
+            // 2. Warm-up, then timed repetitions alternating between runners.
+            var measured = runners.Select(_ => new List<(double PrefillMs, double[] DecodeMs)>()).ToArray();
+            int total = (settings.Warmup + settings.Repetitions) * runners.Count;
+            step = 0;
+            bool partial = false;
+            for (int rep = 0; rep < settings.Warmup + settings.Repetitions; rep++)
+            {
+                try
+                {
+                    for (int r = 0; r < runners.Count; r++)
+                    {
+                        var sample = MeasureOnce(runners[r].Lm, prompt, settings.DecodeTokens, threads[r].Prefill, threads[r].Decode, cancellationToken);
+                        if (rep >= settings.Warmup)
+                        {
+                            measured[r].Add(sample);
+                        }
+                        progress?.Report(new LatencyProgress("measuring", ++step, total));
+                    }
+                }
+                catch (OperationCanceledException) when (keepPartial && rep - settings.Warmup >= 2)
+                {
+                    // Stopped early on request: keep the repetitions every runner finished (pairs stay aligned).
+                    int complete = rep - settings.Warmup;
+                    foreach (var m in measured)
+                    {
+                        m.RemoveRange(complete, m.Count - complete);
+                    }
+                    partial = true;
+                    break;
+                }
+                if (keepPartial && cancellationToken.IsCancellationRequested && rep + 1 - settings.Warmup >= 2)
+                {
+                    partial = true;
+                    break;
+                }
+            }
+
+            var baseline = Summarize(runners[0], threads[0], measured[0], settings, null);
+            var runs = runners.Skip(1).Select((runner, i) => Summarize(runner, threads[i + 1], measured[i + 1], settings, measured[0])).ToArray();
+            return new LatencyReport
+            {
+                Machine = machine,
+                Model = model.Identity,
+                Dtype = ModelDtype.Name(model.Dtype),
+                Settings = settings,
+                ThreadTrials = trials,
+                Baseline = baseline,
+                Runs = runs,
+                ElapsedSeconds = clock.Elapsed.TotalSeconds,
+                Partial = partial,
+            };
+        }
+        finally
+        {
+            executors.ForEach(e => e.Dispose());
+            set_num_threads(startThreads);
+        }
+    }
+
+    private static RunnerLatency Summarize((string Label, string Mode, ICausalLm Lm, GroupPlan Plan) runner, (int Prefill, int Decode) threads,
+        List<(double PrefillMs, double[] DecodeMs)> samples, LatencySettings settings, List<(double PrefillMs, double[] DecodeMs)>? baseline)
+    {
+        var prefill = samples.Select(s => s.PrefillMs).ToArray();
+        var decodeMeans = samples.Select(s => s.DecodeMs.Length == 0 ? 0 : s.DecodeMs.Average()).ToArray();
+        var allDecode = samples.SelectMany(s => s.DecodeMs).ToArray();
+        var decodeStats = LatencyStatistics.Of(allDecode.Length > 0 ? allDecode : [0]);
+        var prefillStats = LatencyStatistics.Of(prefill);
+        var result = new RunnerLatency
+        {
+            Label = runner.Label,
+            Mode = runner.Mode,
+            Plan = runner.Plan.Describe(),
+            PrefillThreads = threads.Prefill,
+            DecodeThreads = threads.Decode,
+            Prefill = prefillStats,
+            DecodePerToken = decodeStats,
+            DecodeMeanPerRepetition = decodeMeans,
+            PrefillTokensPerSecond = settings.Batch * settings.PromptLength / (prefillStats.Mean / 1000),
+            DecodeTokensPerSecond = decodeStats.Mean > 0 ? settings.Batch / (decodeStats.Mean / 1000) : 0,
+            IdealReduction = runner.Plan.IdealReduction,
+        };
+        if (baseline is null)
+        {
+            return result;
+        }
+        if (runner.Mode == ExecutionModes.Name(ExecutionMode.Reference))
+        {
+            return result with { SpeedupNote = "reference mode computes the plan's arithmetic one layer after another: it gives the plan's accuracy, not a speedup" };
+        }
+        var prefillSpeedup = SpeedupEstimate.Paired(baseline.Select(b => b.PrefillMs).ToArray(), prefill);
+        SpeedupEstimate? decodeSpeedup = settings.DecodeTokens > 0
+            ? SpeedupEstimate.Paired(baseline.Select(b => b.DecodeMs.Average()).ToArray(), decodeMeans)
+            : null;
+        double ideal = runner.Plan.IdealReduction;
+        return result with
+        {
+            PrefillSpeedup = prefillSpeedup,
+            DecodeSpeedup = decodeSpeedup,
+            PrefillRealized = ideal > 0 ? prefillSpeedup.Reduction / ideal : null,
+            DecodeRealized = ideal > 0 && decodeSpeedup is not null ? decodeSpeedup.Reduction / ideal : null,
+        };
+    }
+
+    /// <summary>One repetition: a fresh cache, the prompt's prefill, then each decode step timed on its own.</summary>
+    private static (double PrefillMs, double[] DecodeMs) MeasureOnce(ICausalLm lm, Tensor prompt, int decodeTokens, int prefillThreads, int decodeThreads, CancellationToken cancellationToken)
+    {
+        var device = lm.Model.Device;
+        long batch = prompt.shape[0];
+        using var cache = lm.NewCache((int)batch, (int)prompt.shape[1] + decodeTokens + 1);
+        set_num_threads(prefillThreads);
+        Tensor next;
+        TorchRuntime.Synchronize(device);
+        long start = Stopwatch.GetTimestamp();
+        using (var scope = NewDisposeScope())
+        {
+            next = scope.MoveToOuter(lm.Forward(prompt, cache, null, LogitsFor.LastPosition).argmax(-1));
+            TorchRuntime.Synchronize(device);
+        }
+        double prefillMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        set_num_threads(decodeThreads);
+        var decode = new double[decodeTokens];
+        for (int i = 0; i < decodeTokens; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TorchRuntime.Synchronize(device);
+            start = Stopwatch.GetTimestamp();
+            using (var scope = NewDisposeScope())
+            {
+                var following = lm.Forward(next, cache, null, LogitsFor.LastPosition).argmax(-1);
+                TorchRuntime.Synchronize(device);
+                next.Dispose();
+                next = scope.MoveToOuter(following);
+            }
+            decode[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        next.Dispose();
+        return (prefillMs, decode);
+    }
+
+    /// <summary>The seeded prompt every runner gets: [batch, prompt length] token ids.</summary>
+    internal static Tensor PromptIds(LlamaModel model, LatencySettings settings)
+    {
+        var random = new SplitMix64((ulong)settings.Seed);
+        var ids = new long[settings.Batch * settings.PromptLength];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = random.NextInt(model.Config.VocabSize);
+        }
+        return tensor(ids, [settings.Batch, settings.PromptLength]).to(model.Device);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : LatencyStatistics.Percentile(sorted, 50);
+    }
+}

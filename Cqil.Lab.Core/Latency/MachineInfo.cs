@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Cqil.Lab.Core.Runtime;
+using TorchSharp;
+
+namespace Cqil.Lab.Core.Latency;
+
+/// <summary>Where a measurement was taken: hardware, software versions and the code's commit.</summary>
+public sealed record MachineInfo(
+    string Cpu,
+    int LogicalCores,
+    string Os,
+    string? Gpu,
+    string? GpuDriver,
+    int CudaDevices,
+    string Libtorch,
+    string TorchSharp,
+    string DotNet,
+    string? GitCommit)
+{
+    public static MachineInfo Describe()
+    {
+        int cuda = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+        var (gpu, driver) = cuda > 0 ? NvidiaSmi() : (null, null);
+        return new MachineInfo(
+            CpuModel(),
+            Environment.ProcessorCount,
+            RuntimeInformation.OSDescription,
+            gpu,
+            driver,
+            cuda,
+            TorchRuntime.EnsureInitialized(),
+            typeof(torch).Assembly.GetName().Version?.ToString() ?? "?",
+            Environment.Version.ToString(),
+            CurrentGitCommit());
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+
+    private static (string?, string?) NvidiaSmi()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("nvidia-smi", "--query-gpu=name,driver_version --format=csv,noheader")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is null)
+            {
+                return (null, null);
+            }
+            string first = process.StandardOutput.ReadLine() ?? "";
+            process.WaitForExit(5000);
+            var parts = first.Split(',', 2, StringSplitOptions.TrimEntries);
+            return parts.Length == 2 ? (parts[0], parts[1]) : (first.Length > 0 ? first : null, null);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>The commit of the repository the binaries run from (CQIL_GIT_COMMIT overrides); null outside a checkout.</summary>
+    public static string? CurrentGitCommit()
+    {
+        if (Environment.GetEnvironmentVariable("CQIL_GIT_COMMIT") is { Length: > 0 } given)
+        {
+            return given;
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string git = Path.Combine(dir.FullName, ".git");
+            if (File.Exists(git))
+            {
+                // A worktree: ".git" is a file pointing at the real git directory.
+                var pointer = File.ReadAllText(git).Trim();
+                git = pointer.StartsWith("gitdir:", StringComparison.Ordinal) ? pointer[7..].Trim() : git;
+            }
+            if (!Directory.Exists(git))
+            {
+                continue;
+            }
+            try
+            {
+                string head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
+                if (!head.StartsWith("ref:", StringComparison.Ordinal))
+                {
+                    return head;
+                }
+                string name = head[4..].Trim();
+                string[] gitDirs = [git, File.Exists(Path.Combine(git, "commondir")) ? Path.GetFullPath(Path.Combine(git, File.ReadAllText(Path.Combine(git, "commondir")).Trim())) : git];
+                foreach (var g in gitDirs)
+                {
+                    string refPath = Path.Combine(g, name);
+                    if (File.Exists(refPath))
+                    {
+                        return File.ReadAllText(refPath).Trim();
+                    }
+                    string packed = Path.Combine(g, "packed-refs");
+                    if (File.Exists(packed))
+                    {
+                        var line = File.ReadLines(packed).FirstOrDefault(l => l.EndsWith(" " + name, StringComparison.Ordinal));
+                        if (line is not null)
+                        {
+                            return line.Split(' ')[0];
+                        }
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+            return null;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,37 @@
+using Cqil.Lab.Core.Cqil;
+
+namespace Cqil.Lab.Web.Hosting;
+
+/// <summary>
+/// One browser tab's working state, shared by its pages: who the user is, the model being studied and the plan
+/// being built (drawn over the heatmap, preselected for runs and the playground). Scoped to the circuit.
+/// </summary>
+public sealed class LabSession
+{
+    public string User { get; set; } = LabUser.Anonymous;
+
+    public string? ModelPath { get; private set; }
+
+    /// <summary>The plan in the editor (null: none yet); kept per model layer count.</summary>
+    public PlanDocument? CurrentPlan { get; private set; }
+
+    public event Action? Changed;
+
+    public void SelectModel(string? path)
+    {
+        if (path != ModelPath)
+        {
+            ModelPath = path;
+            Changed?.Invoke();
+        }
+    }
+
+    public void SetPlan(PlanDocument? plan)
+    {
+        CurrentPlan = plan;
+        Changed?.Invoke();
+    }
+
+    /// <summary>The current plan if it fits a model with <paramref name="layers"/> layers.</summary>
+    public PlanDocument? PlanFor(int layers) => CurrentPlan is { } p && p.Plan.LayerCount == layers ? p : null;
+}
