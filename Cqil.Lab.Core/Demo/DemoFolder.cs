@@ -1,9 +1,11 @@
+using Cqil.Lab.Core.Evaluation;
+
 namespace Cqil.Lab.Core.Demo;
 
 /// <summary>The layout of a demo model folder: a Hugging Face model plus its tasks, held-out text and report.</summary>
 public sealed class DemoFolder(string path)
 {
-    public const string TasksFolderName = "tasks";
+    public const string TasksFolderName = ModelFolderTasks.FolderName;
     public const string HeldOutFileName = "heldout.txt";
     public const string ReportFileName = "report.json";
     public const string ReadmeFileName = "README.md";
@@ -26,14 +28,14 @@ public sealed class DemoFolder(string path)
     public string TokenizerFile => System.IO.Path.Combine(Path, "tokenizer.json");
 
     /// <summary>The tasks present in the folder, read from their JSONL files.</summary>
-    public IReadOnlyDictionary<StoryTask, IReadOnlyList<DemoTaskItem>> ReadTasks()
+    public IReadOnlyDictionary<StoryTask, EvalTask> ReadTasks()
     {
-        var tasks = new Dictionary<StoryTask, IReadOnlyList<DemoTaskItem>>();
+        var tasks = new Dictionary<StoryTask, EvalTask>();
         foreach (var task in StoryTasks.All)
         {
             if (File.Exists(TaskFile(task)))
             {
-                tasks[task] = DemoTaskItem.ReadJsonl(TaskFile(task));
+                tasks[task] = ModelFolderTasks.Load(Path, StoryTasks.Name(task));
             }
         }
         return tasks;

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Cqil.Lab.Core.Analysis;
 using Cqil.Lab.Core.Cqil;
 using Cqil.Lab.Core.Cqil.Execution;
+using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Model;
 using Cqil.Lab.Core.Tokenization;
 
@@ -39,7 +40,7 @@ public sealed record DemoModelReport
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>Measures a model on the task files and held-out text of a demo folder.</summary>
-    public static DemoModelReport Measure(LlamaModel model, TextTokenizer tokenizer, IReadOnlyDictionary<StoryTask, IReadOnlyList<DemoTaskItem>> tasks,
+    public static DemoModelReport Measure(LlamaModel model, TextTokenizer tokenizer, IReadOnlyDictionary<StoryTask, EvalTask> tasks,
         string heldOutText, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -48,11 +49,12 @@ public sealed record DemoModelReport
         var results = new List<DemoTaskResult>();
         foreach (var (task, items) in tasks)
         {
-            progress?.Report($"scoring {StoryTasks.Name(task)} ({items.Count} items, baseline and {plan.Describe()})");
-            var baseline = ChoiceScorer.Score(model, tokenizer, items, cancellationToken: cancellationToken);
-            var grouped = ChoiceScorer.Score(planned, tokenizer, items, cancellationToken: cancellationToken);
-            results.Add(new DemoTaskResult(StoryTasks.Name(task), items.Count, items.Average(i => 1.0 / i.Choices.Count),
-                ChoiceScorer.Accuracy(baseline), (double)baseline.Count(s => s.CorrectNormalized) / baseline.Count, ChoiceScorer.Accuracy(grouped)));
+            progress?.Report($"scoring {StoryTasks.Name(task)} ({items.Items.Count} items, baseline and {plan.Describe()})");
+            var baseline = TaskEvaluator.Run(model, tokenizer, items, cancellationToken: cancellationToken).Result;
+            var grouped = TaskEvaluator.Run(planned, tokenizer, items, cancellationToken: cancellationToken).Result;
+            double chance = items.Items.Cast<MultipleChoiceItem>().Average(i => 1.0 / i.Choices.Count);
+            results.Add(new DemoTaskResult(StoryTasks.Name(task), items.Items.Count, chance,
+                baseline.Metric("acc").Value, baseline.Metric("acc_norm").Value, grouped.Metric("acc").Value));
         }
 
         var stories = heldOutText.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

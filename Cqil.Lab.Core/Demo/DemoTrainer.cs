@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cqil.Lab.Core.Checkpoints;
+using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Runtime;
 using Cqil.Lab.Core.Tokenization;
 using TorchSharp;
@@ -119,8 +120,8 @@ public static class DemoTrainer
         {
             foreach (var (task, items) in heldOut.Items)
             {
-                var scores = ChoiceScorer.Score(model, tokenizer, items.Take(itemsPerTask).ToArray(), cancellationToken: cancellationToken);
-                accuracy[StoryTasks.Name(task)] = ChoiceScorer.Accuracy(scores);
+                var run = TaskEvaluator.Run(model, tokenizer, DemoTaskItem.ToEvalTask(task, items.Take(itemsPerTask).ToArray()), cancellationToken: cancellationToken);
+                accuracy[StoryTasks.Name(task)] = run.Result.Metric("acc").Value;
             }
         }
         return new DemoEvaluation(step, perplexity, accuracy, itemsPerTask);

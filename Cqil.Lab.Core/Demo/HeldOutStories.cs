@@ -24,7 +24,7 @@ public sealed class HeldOutStories
                     continue;
                 }
                 var question = story.Question(task);
-                int gold = random.Next(2);
+                int gold = random.NextInt(2);
                 string[] choices = gold == 0 ? [question.Answer, question.Distractor] : [question.Distractor, question.Answer];
                 items.Add(new DemoTaskItem(story.Context(question), choices, gold, $"{StoryTasks.Name(task)}-{items.Count:D4}"));
             }

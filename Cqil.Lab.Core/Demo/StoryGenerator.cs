@@ -37,14 +37,16 @@ public static class StoryGenerator
             random.Sample(StoryLexicon.Objects, ThingsPerStory));
         var sentences = Introduce(world, random);
         var probed = new System.Text.StringBuilder(string.Join(" ", sentences));
-        Probe(world, random, probeRate, probed);
+        Probe(world, random, probeRate, probed, []);
         int events = random.Between(minEvents, maxEvents);
         for (int i = 0; i < events; i++)
         {
+            var before = probeRate > 0 ? AllAnswers(world) : [];
             string sentence = Happen(world, random);
             sentences.Add(sentence);
             probed.Append(probed[^1] == '\n' ? "" : " ").Append(sentence);
-            Probe(world, random, probeRate, probed);
+            var changed = probeRate > 0 ? AllAnswers(world).Where(a => !before.Contains(a)).Select(a => (a.Task, a.Subject)).ToArray() : [];
+            Probe(world, random, probeRate, probed, changed);
         }
         var questions = random.Sample(StoryTasks.All, StoryTasks.All.Length).Select(task => Ask(world, task, random)).ToArray();
         string narrative = string.Join(" ", sentences);
@@ -52,16 +54,30 @@ public static class StoryGenerator
         return new Story(narrative, questions, trainingNarrative == narrative ? null : trainingNarrative);
     }
 
-    // Appends "\nQuestion: …\nAnswer: …\n" about a random task and subject, with the given probability.
-    private static void Probe(StoryWorld world, SplitMix64 random, double probeRate, System.Text.StringBuilder text)
+    // Appends "\nQuestion: …\nAnswer: …\n" with the given probability: half the time about a value the last event
+    // changed (a lookup a few tokens back, learned first), otherwise about a random task and subject.
+    private static void Probe(StoryWorld world, SplitMix64 random, double probeRate, System.Text.StringBuilder text, (StoryTask Task, string Subject)[] changed)
     {
         if (probeRate <= 0 || random.NextDouble() >= probeRate)
         {
             return;
         }
-        var question = Ask(world, random.Pick(StoryTasks.All), random);
+        StoryQuestion question;
+        if (changed.Length > 0 && random.NextInt(2) == 0)
+        {
+            var (task, subject) = random.Pick(changed);
+            question = Ask(world, task, random, subject);
+        }
+        else
+        {
+            question = Ask(world, random.Pick(StoryTasks.All), random);
+        }
         text.Append(Story.QuestionPrompt(question)).Append(' ').Append(question.Answer).Append('\n');
     }
+
+    private static HashSet<(StoryTask Task, string Subject, string Answer)> AllAnswers(StoryWorld world) =>
+        StoryTasks.All.SelectMany(task => (task is StoryTask.WherePerson or StoryTask.HowMany ? world.People : world.Things)
+            .Select(subject => (task, subject, world.Answer(task, subject) ?? ""))).ToHashSet();
 
     // The intro's facts are set in a fixed order (people first: a held thing is where its holder is) and told
     // in random order.
@@ -78,7 +94,7 @@ public static class StoryGenerator
         {
             string colour = random.Pick(StoryLexicon.Colours);
             world.PaintThing(thing, colour);
-            if (random.Next(2) == 0)
+            if (random.NextInt(2) == 0)
             {
                 string holder = random.Pick(world.People);
                 world.GiveThingTo(thing, holder);
@@ -87,7 +103,7 @@ public static class StoryGenerator
             else
             {
                 // Half the lying things lie where someone starts, so there is something to pick up.
-                string place = random.Next(2) == 0 ? world.PlaceOf(random.Pick(world.People)) : random.Pick(world.Places);
+                string place = random.NextInt(2) == 0 ? world.PlaceOf(random.Pick(world.People)) : random.Pick(world.Places);
                 world.GiveThingTo(thing, null, place);
                 told.Add($"There is a {colour} {thing} in the {place}.");
             }
@@ -104,7 +120,7 @@ public static class StoryGenerator
             possible.Add((kind, Options(world, kind, random)));
         }
         int total = EventWeights.Where((w, i) => possible[i].Options.Count > 0).Sum(w => w.Weight);
-        int pick = random.Next(total);
+        int pick = random.NextInt(total);
         for (int i = 0; i < EventWeights.Length; i++)
         {
             if (possible[i].Options.Count == 0)
@@ -145,7 +161,7 @@ public static class StoryGenerator
                         options.Add(() =>
                         {
                             world.GiveThingTo(thing, person);
-                            return random.Next(2) == 0 ? $"{person} picks up the {thing}." : $"{person} takes the {thing}.";
+                            return random.NextInt(2) == 0 ? $"{person} picks up the {thing}." : $"{person} takes the {thing}.";
                         });
                     }
                     break;
@@ -155,7 +171,7 @@ public static class StoryGenerator
                         options.Add(() =>
                         {
                             world.GiveThingTo(thing, null, here);
-                            return random.Next(2) == 0 ? $"{person} puts down the {thing}." : $"{person} drops the {thing}.";
+                            return random.NextInt(2) == 0 ? $"{person} puts down the {thing}." : $"{person} drops the {thing}.";
                         });
                     }
                     break;
@@ -190,10 +206,10 @@ public static class StoryGenerator
 
     private static readonly string[] MoveVerbs = ["goes", "walks", "runs"];
 
-    private static StoryQuestion Ask(StoryWorld world, StoryTask task, SplitMix64 random)
+    private static StoryQuestion Ask(StoryWorld world, StoryTask task, SplitMix64 random, string? subject = null)
     {
         bool aboutPerson = task is StoryTask.WherePerson or StoryTask.HowMany;
-        string subject = random.Pick(aboutPerson ? world.People : world.Things);
+        subject ??= random.Pick(aboutPerson ? world.People : world.Things);
         string answer = world.Answer(task, subject)!;
         string question = task switch
         {

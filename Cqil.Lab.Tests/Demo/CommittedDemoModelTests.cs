@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Cqil.Lab.Core.Checkpoints;
 using Cqil.Lab.Core.Demo;
+using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Tokenization;
 using Cqil.Lab.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -39,13 +40,14 @@ public sealed class CommittedDemoModelTests
         var tasks = folder.ReadTasks();
         Assert.Equal(StoryTasks.All, tasks.Keys.Order());
         var regenerated = new HeldOutStories(Recipe.Seed, Recipe.ItemsPerTask, Recipe.HeldOutTextStories);
-        foreach (var (task, items) in tasks)
+        foreach (var (task, evalTask) in tasks)
         {
-            Assert.True(items.Count >= 500, $"{StoryTasks.Name(task)} has {items.Count} items");
+            var items = evalTask.Items.Cast<MultipleChoiceItem>().Select(i => new DemoTaskItem(i.Requests[0].Context, i.Choices, i.Gold, i.Id)).ToArray();
+            Assert.True(items.Length >= 500, $"{StoryTasks.Name(task)} has {items.Length} items");
             Assert.All(items, i => Assert.True(i.Choices.Count >= 2 && i.Choices.Distinct().Count() == i.Choices.Count));
             Assert.True(items.Average(i => 1.0 / i.Choices.Count) <= 0.5);
             // Gold is not always in one position, so position alone cannot score above chance.
-            Assert.InRange(items.Count(i => i.Gold == 0) / (double)items.Count, 0.4, 0.6);
+            Assert.InRange(items.Count(i => i.Gold == 0) / (double)items.Length, 0.4, 0.6);
             Assert.Equal(regenerated.Items[task], items);
         }
         Assert.Equal(regenerated.Text, File.ReadAllText(folder.HeldOutFile));
@@ -57,16 +59,17 @@ public sealed class CommittedDemoModelTests
         var folder = new DemoFolder(DemoPath);
         using var loaded = CheckpointLoader.Load(folder.Path);
         var report = JsonDocument.Parse(File.ReadAllText(folder.ReportFile)).RootElement.GetProperty("report");
-        foreach (var (task, items) in folder.ReadTasks())
+        foreach (var (task, evalTask) in folder.ReadTasks())
         {
-            var subset = items.Take(SubsetPerTask).ToArray();
-            int correct = subset.Count(item => StraightforwardChoice(loaded, item) == item.Gold);
-            double accuracy = (double)correct / subset.Length;
-            Assert.True(accuracy >= 0.9, $"{StoryTasks.Name(task)}: {correct}/{subset.Length} right");
+            var subset = evalTask with { Items = evalTask.Items.Take(SubsetPerTask).ToArray() };
+            var items = subset.Items.Cast<MultipleChoiceItem>().ToArray();
+            int correct = items.Count(item => StraightforwardChoice(loaded, item) == item.Gold);
+            double accuracy = (double)correct / items.Length;
+            Assert.True(accuracy >= 0.9, $"{StoryTasks.Name(task)}: {correct}/{items.Length} right");
 
-            // The lab's batched scorer picks the same choice on every item.
-            var batched = ChoiceScorer.Score(loaded.Model, loaded.Tokenizer, subset);
-            Assert.Equal(correct, batched.Count(s => s.Correct));
+            // The lab's evaluator (batched, shared-prefix scoring) gets the same accuracy.
+            var run = TaskEvaluator.Run(loaded.Model, loaded.Tokenizer, subset);
+            Assert.Equal(accuracy, run.Result.Metric("acc").Value, 9);
 
             var recorded = report.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("task").GetString() == StoryTasks.Name(task));
             Assert.True(recorded.GetProperty("acc").GetDouble() >= 0.9);
@@ -75,16 +78,17 @@ public sealed class CommittedDemoModelTests
 
     // One full forward per choice: the sum of log-softmax over the tokens of encode(context + " " + choice)
     // that follow the tokens of encode(context).
-    private static int StraightforwardChoice(LoadedModel loaded, DemoTaskItem item)
+    private static int StraightforwardChoice(LoadedModel loaded, MultipleChoiceItem item)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var tokenizer = loaded.Tokenizer;
-        int[] context = tokenizer.Encode(item.Context, addBos: false);
+        string text = item.Requests[0].Context;
+        int[] context = tokenizer.Encode(text, addBos: false);
         var scores = new double[item.Choices.Count];
         for (int c = 0; c < item.Choices.Count; c++)
         {
-            int[] full = tokenizer.Encode(item.Context + " " + item.Choices[c], addBos: false);
+            int[] full = tokenizer.Encode(text + " " + item.Choices[c], addBos: false);
             Assert.Equal(context, full[..context.Length]);
             var ids = tensor(full.Select(i => (long)i).ToArray(), [1, full.Length]);
             var logProbs = loaded.Model.Forward(ids).log_softmax(-1)[0];

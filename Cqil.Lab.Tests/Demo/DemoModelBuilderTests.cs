@@ -27,7 +27,7 @@ public sealed class DemoModelBuilderTests
 
         var demo = new DemoFolder(folder.Path);
         Assert.Equal(StoryTasks.All, demo.ReadTasks().Keys.Order());
-        Assert.All(demo.ReadTasks().Values, items => Assert.Equal(6, items.Count));
+        Assert.All(demo.ReadTasks().Values, task => Assert.Equal(6, task.Items.Count));
         Assert.False(Directory.Exists(demo.CheckpointsFolder));
         Assert.Equal(3, CheckpointLoader.ReadConfig(folder.Path).NumLayers);
         Assert.Single(ModelCatalog.Scan([folder.Path]));

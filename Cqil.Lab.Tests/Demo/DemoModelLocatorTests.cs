@@ -35,8 +35,8 @@ public sealed class DemoModelLocatorTests
     [Fact]
     public void Generate_without_model_uses_the_demo_model()
     {
-        var item = new DemoFolder(DemoModelLocator.Find()!).ReadTasks()[StoryTask.WhoHas][0];
-        var (code, output, error) = Run("generate", "--prompt", item.Context, "--max-new-tokens", "1", "--json");
+        var item = (Core.Evaluation.MultipleChoiceItem)new DemoFolder(DemoModelLocator.Find()!).ReadTasks()[StoryTask.WhoHas].Items[0];
+        var (code, output, error) = Run("generate", "--prompt", item.Requests[0].Context, "--max-new-tokens", "1", "--json");
         Assert.True(code == 0, error);
         using var json = System.Text.Json.JsonDocument.Parse(output);
         string answer = json.RootElement.GetProperty("text").GetString()!;

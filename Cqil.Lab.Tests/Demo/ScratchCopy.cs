@@ -1,3 +1,4 @@
+using Cqil.Lab.Core;
 using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Tests.Fixtures;
 using TorchSharp.Modules;
@@ -44,7 +45,7 @@ public sealed class ScratchCopy
                 }
                 else
                 {
-                    var seq = Enumerable.Range(0, half).Select(_ => (long)random.Next(60) + 3).ToArray();
+                    var seq = Enumerable.Range(0, half).Select(_ => (long)random.NextInt(60) + 3).ToArray();
                     full = seq.Concat(seq).ToArray();
                 }
                 for (int t = 0; t < 2 * half; t++)

@@ -1,3 +1,4 @@
+using Cqil.Lab.Core;
 using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Core.Tokenization;
 using Cqil.Lab.Tests.Fixtures;
@@ -16,7 +17,7 @@ public sealed class ScratchExperiment
         {
             return;
         }
-        set_num_threads(2);
+        set_num_threads((int)Env("THREADS", 2));
         using var folder = new TempDirectory();
         DemoTokenizerFiles.Write(folder.Path, 1);
         var tokenizer = TokenizerLoader.Load(folder.Path);
@@ -28,7 +29,7 @@ public sealed class ScratchExperiment
             PeakLearningRate = Env("LR", 3e-3),
             WarmupSteps = (int)Env("WARM", 50),
             EvaluateEvery = (int)Env("EVAL", 100),
-            EvaluationItemsPerTask = 64,
+            EvaluationItemsPerTask = (int)Env("EVALN", 64),
             ContextWeight = Env("CW", 0.05),
             MinEvents = (int)Env("MINEV", 0),
             CurriculumSteps = (int)Env("CURR", 300),
@@ -50,6 +51,17 @@ public sealed class ScratchExperiment
             }
             if (p.Evaluation is { } e)
             {
+                using (no_grad())
+                using (var sc = NewDisposeScope())
+                {
+                    var probeStories = new TrainingStories(99, tokenizer, heldOut, 0f, 1.0);
+                    var batch = probeStories.NextBatch(64, 0, 10);
+                    var (inp, tgt, w) = batch.ToTensors(CPU);
+                    var pred = trainable.Model.Forward(inp).argmax(-1);
+                    var mask = w.gt(0.5);
+                    double acc = pred.eq(tgt).logical_and(mask).sum().item<long>() / (double)mask.sum().item<long>();
+                    log.WriteLine($"  probe-answer argmax acc {acc:P1} over {mask.sum().item<long>()} answers");
+                }
                 log.WriteLine($"  eval {e.Step}: ppl {e.HeldOutPerplexity:F3} " + string.Join(" ", e.Accuracy.Select(a => $"{a.Key} {a.Value:P0}")));
             }
         }));

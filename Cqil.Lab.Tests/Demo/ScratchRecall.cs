@@ -1,3 +1,4 @@
+using Cqil.Lab.Core;
 using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Core.Tokenization;
 using Cqil.Lab.Tests.Fixtures;

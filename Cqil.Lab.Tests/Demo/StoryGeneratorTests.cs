@@ -1,3 +1,4 @@
+using Cqil.Lab.Core;
 using Cqil.Lab.Core.Demo;
 
 namespace Cqil.Lab.Tests.Demo;
@@ -7,7 +8,6 @@ public sealed class StoryGeneratorTests
     [Fact]
     public void The_same_seed_tells_the_same_stories_and_another_seed_others()
     {
-        var a = Enumerable.Range(0, 20).Select(_ => 0).Select(_ => "").ToList();
         var first = new SplitMix64(42);
         var second = new SplitMix64(42);
         var other = new SplitMix64(43);
@@ -17,16 +17,6 @@ public sealed class StoryGeneratorTests
             Assert.Equal(story.Text, StoryGenerator.Generate(second).Text);
             Assert.NotEqual(story.Text, StoryGenerator.Generate(other).Text);
         }
-    }
-
-    [Fact]
-    public void SplitMix64_matches_the_reference_sequence()
-    {
-        // First outputs of SplitMix64 seeded with 0 (the published reference values).
-        var random = new SplitMix64(0);
-        Assert.Equal(0xE220A8397B1DCDAFUL, random.NextUInt64());
-        Assert.Equal(0x6E789E6AA1B965F4UL, random.NextUInt64());
-        Assert.Equal(0x06C45D188009454FUL, random.NextUInt64());
     }
 
     [Fact]

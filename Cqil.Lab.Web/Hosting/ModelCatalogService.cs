@@ -1,5 +1,4 @@
 using Cqil.Lab.Core.Checkpoints;
-using Cqil.Lab.Core.Demo;
 using Microsoft.Extensions.Options;
 
 namespace Cqil.Lab.Web.Hosting;
@@ -12,16 +11,10 @@ public sealed class ModelCatalogService
 
     public ModelCatalogService(IOptions<LabOptions> options, IHostEnvironment environment)
     {
-        Roots = options.Value.ModelRoots.Length > 0
-            ? options.Value.ModelRoots.Select(r => Path.GetFullPath(Path.Combine(environment.ContentRootPath, r))).ToArray()
-            : DemoRoot(environment);
+        Roots = options.Value.ModelRoots.Select(r => Path.GetFullPath(Path.Combine(environment.ContentRootPath, r))).ToArray();
     }
 
-    // With no roots configured the lab still has a model to show: the repository's demo model.
-    private static string[] DemoRoot(IHostEnvironment environment) =>
-        DemoModelLocator.Find(environment.ContentRootPath, AppContext.BaseDirectory) is { } demo ? [demo] : [];
-
-    /// <summary>Absolute root paths (the demo model's folder when none are configured).</summary>
+    /// <summary>Absolute root paths.</summary>
     public IReadOnlyList<string> Roots { get; }
 
     public IReadOnlyList<string> MissingRoots => Roots.Where(r => !Directory.Exists(r) && !File.Exists(r)).ToArray();
