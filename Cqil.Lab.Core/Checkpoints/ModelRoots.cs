@@ -59,6 +59,9 @@ public sealed partial class ModelRoots
         return roots.Any(r => IsInside(resolved, r.Real));
     }
 
+    /// <summary>The absolute path with every symbolic link resolved (the path itself where that cannot be computed).</summary>
+    public static string Canonical(string path) => RealPath(Path.GetFullPath(path)) ?? Path.GetFullPath(path);
+
     private static bool IsInside(string path, string root) =>
         path == root || path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 

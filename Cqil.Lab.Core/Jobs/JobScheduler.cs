@@ -8,7 +8,9 @@ public sealed record ScheduledJob(Guid Id, string Owner, JobKind Kind, string De
 /// Turns are fair between users: the next job on a device belongs to the waiting user who was served least
 /// recently there (never-served users first, then by arrival), and each user's own jobs keep their order. A job
 /// that runs alone (latency) starts only on an idle device and nothing else starts beside it; while one waits
-/// at the head of the line, later jobs do not overtake it, so it cannot starve. Thread-safe.
+/// at the head of the line, later jobs do not overtake it, so it cannot starve. An admin may move a waiting job
+/// to the front of its line (<see cref="MoveToFront"/>): moved jobs go first, the latest moved first, and the
+/// rest keep their fair order. Thread-safe.
 /// </summary>
 public sealed class JobScheduler
 {
@@ -17,6 +19,7 @@ public sealed class JobScheduler
     private readonly List<ScheduledJob> waiting = [];
     private readonly Dictionary<Guid, ScheduledJob> running = [];
     private readonly Dictionary<(string Device, string Owner), long> lastTurn = [];
+    private readonly List<Guid> movedToFront = [];
     private long turns;
 
     /// <param name="devices">Device name → lanes (jobs it may run at once, at least 1).</param>
@@ -61,7 +64,32 @@ public sealed class JobScheduler
     {
         lock (gate)
         {
+            movedToFront.Remove(id);
             return waiting.RemoveAll(j => j.Id == id) > 0;
+        }
+    }
+
+    /// <summary>Puts a waiting job at the front of its device's line (an admin's reorder). False when it is not waiting.</summary>
+    public bool MoveToFront(Guid id)
+    {
+        lock (gate)
+        {
+            if (!waiting.Any(j => j.Id == id))
+            {
+                return false;
+            }
+            movedToFront.Remove(id);
+            movedToFront.Insert(0, id);
+            return true;
+        }
+    }
+
+    /// <summary>Jobs of <paramref name="owner"/> waiting or running, on every device.</summary>
+    public int CountFor(string owner)
+    {
+        lock (gate)
+        {
+            return waiting.Count(j => j.Owner == owner) + running.Values.Count(j => j.Owner == owner);
         }
     }
 
@@ -87,6 +115,7 @@ public sealed class JobScheduler
                 return null;
             }
             waiting.Remove(next);
+            movedToFront.Remove(next.Id);
             running[next.Id] = next;
             lastTurn[(device, next.Owner)] = ++turns;
             return next;
@@ -153,16 +182,21 @@ public sealed class JobScheduler
         }
     }
 
-    // Simulates the turns: repeatedly the user served least recently (never-served first, then earliest
-    // arrival) gets the next slot with their oldest job.
+    // Jobs an admin moved to the front come first; then the turns are simulated: repeatedly the user served
+    // least recently (never-served first, then earliest arrival) gets the next slot with their oldest job.
     private List<ScheduledJob> OrderLocked(string device)
     {
-        var perOwner = waiting.Where(j => j.Device == device)
+        var front = movedToFront.Select(id => waiting.First(j => j.Id == id)).Where(j => j.Device == device).ToList();
+        var perOwner = waiting.Where(j => j.Device == device && !movedToFront.Contains(j.Id))
             .GroupBy(j => j.Owner, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new Queue<ScheduledJob>(g.OrderBy(j => j.Sequence)), StringComparer.Ordinal);
         var served = perOwner.Keys.ToDictionary(o => o, o => lastTurn.TryGetValue((device, o), out long t) ? t : 0L, StringComparer.Ordinal);
         long virtualTurn = turns;
-        var order = new List<ScheduledJob>();
+        var order = new List<ScheduledJob>(front);
+        foreach (var job in front)
+        {
+            served[job.Owner] = ++virtualTurn;
+        }
         while (perOwner.Count > 0)
         {
             string owner = perOwner.Keys

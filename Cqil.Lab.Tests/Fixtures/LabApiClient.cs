@@ -1,21 +1,40 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Cqil.Lab.Tests.Fixtures;
 
-/// <summary>A thin JSON client for the lab's HTTP API, as a script would use it.</summary>
-public sealed class LabApiClient(HttpClient http, string user = "tester")
+/// <summary>A thin JSON client for the lab's HTTP API, as a script would use it: signed with a personal API token when given one.</summary>
+public sealed class LabApiClient(HttpClient http, string? token = null)
 {
     public HttpClient Http { get; } = http;
 
-    public async Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string json)
+    public string? Token { get; } = token;
+
+    public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string json) => SendAsync(HttpMethod.Post, path, json);
+
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Lab-User", user);
+        using var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+        Sign(request);
         using var response = await Http.SendAsync(request);
         string text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    /// <summary>Any bytes as a JSON body; the answer's status and text, whatever they are.</summary>
+    public async Task<(HttpStatusCode Status, string Text)> SendRawAsync(HttpMethod method, string path, byte[] body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        Sign(request);
+        using var response = await Http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     public async Task<JsonNode> PostOkAsync(string path, string json)
@@ -27,7 +46,9 @@ public sealed class LabApiClient(HttpClient http, string user = "tester")
 
     public async Task<(HttpStatusCode Status, string Text)> GetTextAsync(string path)
     {
-        using var response = await Http.GetAsync(path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        Sign(request);
+        using var response = await Http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
@@ -59,5 +80,13 @@ public sealed class LabApiClient(HttpClient http, string user = "tester")
         while (DateTime.UtcNow < deadline);
         Assert.Fail($"job {jobId} is still {job["status"]} after {timeout.TotalSeconds:F0} s, waiting for {string.Join("/", statuses)}");
         return job;
+    }
+
+    private void Sign(HttpRequestMessage request)
+    {
+        if (Token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        }
     }
 }

@@ -83,8 +83,9 @@ public sealed class LabServer : IDisposable
             }
             try
             {
+                // Up once the API answers: 200 in single-user mode, 401 to this anonymous probe in accounts mode.
                 var response = await http.GetAsync(url + "/api/models");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
                 {
                     return server;
                 }

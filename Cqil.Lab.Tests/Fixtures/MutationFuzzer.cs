@@ -16,14 +16,23 @@ public static class MutationFuzzer
 
     public sealed record Outcome(int Parsed, int Rejected, IReadOnlyList<string> Failures);
 
-    public static Outcome Run(byte[] seedInput, int count, ulong seed, Action<byte[]> parse)
+    /// <summary>The mutants <see cref="Run"/> feeds, for callers that check another property (an HTTP answer, say).</summary>
+    public static IEnumerable<byte[]> Mutants(byte[] seedInput, int count, ulong seed)
     {
         var random = new SplitMix64(seed);
-        int parsed = 0, rejected = 0;
-        var failures = new List<string>();
         for (int i = 0; i < count; i++)
         {
-            var mutant = Mutate(seedInput, ref random);
+            yield return Mutate(seedInput, ref random);
+        }
+    }
+
+    public static Outcome Run(byte[] seedInput, int count, ulong seed, Action<byte[]> parse)
+    {
+        int parsed = 0, rejected = 0, i = -1;
+        var failures = new List<string>();
+        foreach (var mutant in Mutants(seedInput, count, seed))
+        {
+            i++;
             try
             {
                 parse(mutant);
@@ -109,7 +118,7 @@ public static class MutationFuzzer
         return bytes.ToArray();
     }
 
-    private static string Preview(byte[] bytes)
+    public static string Preview(byte[] bytes)
     {
         var text = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 60));
         return new string(text.Select(c => char.IsControl(c) ? '·' : c).ToArray());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Cqil.Lab.Core.Access;
 using Cqil.Lab.Tests.Fixtures;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -13,14 +14,15 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     private WebApplicationFactory<Program> factory = null!;
     private LabApiClient api = null!;
     private string model = null!;
+    private string token = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
         string root = Path.Combine(dir.Path, "models");
         model = LabModelFixture.Write(Path.Combine(root, "lab-model"));
         factory = Factory();
-        api = new LabApiClient(factory.CreateClient());
-        return Task.CompletedTask;
+        token = await TestAccounts.TokenAsync(factory.Services, "tester", LabRole.Researcher);
+        api = new LabApiClient(factory.CreateClient(), token);
     }
 
     private WebApplicationFactory<Program> Factory()
@@ -34,6 +36,10 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
             b.UseSetting("Lab:DataFolder", Path.Combine(dir.Path, "data"));
             b.UseSetting("Lab:AnalyzeDefaultModelOnStartup", "false");
             b.UseSetting("Lab:MaxUploadBytes", "4096");
+            foreach (var (key, value) in TestAccounts.Settings())
+            {
+                b.UseSetting(key, value);
+            }
         });
     }
 
@@ -64,7 +70,7 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     [InlineData("/api/plans/validate", "{\"schema\": \"cqil-lab/plan\", \"schema_version\": 9}", "schema_version 9")]
     [InlineData("/api/plans", "{\"s\": 1, \"e\": 3, \"p\": 2}", "a saved plan needs")]
     [InlineData("/api/jobs/analysis", "{\"model\": \"/etc\", \"source\": \"demo\"}", "refused")]
-    [InlineData("/api/jobs/analysis", "{\"model\": \"../../etc/passwd\"}", "refused")]
+    [InlineData("/api/jobs/analysis", "{\"model\": \"../../etc/passwd\"}", "may not contain '..'")]
     [InlineData("/api/jobs/analysis", "{\"source\": \"demo\", \"samples\": 0}", "samples must be")]
     [InlineData("/api/jobs/analysis", "{\"source\": \"task\", \"task\": \"nope\"}", "task 'nope' is not available")]
     [InlineData("/api/jobs/analysis", "{\"samples\": \"many\"}", "not valid JSON for this request")]
@@ -100,7 +106,7 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
         await factory.DisposeAsync(); // the host stops: the queue stops the job and records why
 
         factory = Factory();
-        api = new LabApiClient(factory.CreateClient());
+        api = new LabApiClient(factory.CreateClient(), token);
         var job = await api.GetAsync($"/api/jobs/{id}");
         Assert.Equal("interrupted", (string?)job["status"]);
         Assert.Contains("stopped while this job was running", (string?)job["error"]);

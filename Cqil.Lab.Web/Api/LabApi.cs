@@ -2,32 +2,34 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cqil.Lab.Core;
+using Cqil.Lab.Core.Access;
 using Cqil.Lab.Core.Cqil;
 using Cqil.Lab.Core.Jobs;
+using Cqil.Lab.Web.Accounts;
 using Cqil.Lab.Web.Data;
 using Cqil.Lab.Web.Hosting;
 
 namespace Cqil.Lab.Web.Api;
 
 /// <summary>
-/// The HTTP API for scripts (JSON, snake_case). Bad input — malformed JSON, an invalid plan, an oversized text, a
-/// model outside the configured folders — is answered 400 with {"error": "…"}; unknown ids 404.
+/// The HTTP API for scripts (JSON, snake_case), for signed-in callers (a personal API token, or the browser's
+/// sign-in). Bad input — malformed JSON, an invalid plan, an oversized text, a model outside the configured
+/// folders, a job over the limits — is answered 400 with {"error": "…"}; a role that does not allow it 403; a full
+/// queue 429; unknown ids 404.
 /// </summary>
 public static class LabApi
 {
     public static IEndpointRouteBuilder MapLabApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        // Every endpoint needs a signed-in caller (the authorization fallback policy); what each may do is
+        // LabPermissions' call, made inside LabActions and LabAccounts.
+        var api = app.MapGroup("/api").AddEndpointFilter(Refusals).DisableAntiforgery();
+
+        api.MapGet("/me", (HttpContext http) =>
         {
-            try
-            {
-                return await next(context);
-            }
-            catch (InvalidInputException e)
-            {
-                return Results.BadRequest(new { error = e.Message });
-            }
-        }).DisableAntiforgery();
+            var caller = Caller(http);
+            return new { name = caller.Name, role = LabRoles.Name(caller.Role), authenticated_by = http.User.Identity?.AuthenticationType };
+        });
 
         api.MapGet("/models", (LabModels models) => models.All.Select(m => ModelInfo(m, models)));
         api.MapGet("/models/tasks", (string? model, LabModels models) =>
@@ -59,36 +61,33 @@ public static class LabApi
                 plan = JsonNode.Parse(doc.ToJson()),
             });
         });
-        api.MapPost("/plans", async (HttpRequest request, LabActions actions, PlanStore plans) =>
+        api.MapPost("/plans", async (HttpRequest request, LabActions actions) =>
         {
-            var body = await ReadObject(request);
-            var doc = actions.ParsePlan(body);
-            string name = body["name"]?.GetValue<string>() ?? doc.Name ?? throw new InvalidInputException("a saved plan needs \"name\"");
-            var saved = await plans.SaveAsync(name, doc, LabUser.Of(request.HttpContext));
+            var saved = await actions.SavePlanAsync(Caller(request.HttpContext), await ReadObject(request));
             return Results.Created($"/api/plans/{saved.Id}", PlanInfo(saved));
         });
-        api.MapDelete("/plans/{id:guid}", async (Guid id, PlanStore plans) =>
-            await plans.DeleteAsync(id) ? Results.NoContent() : Results.NotFound(new { error = $"no plan {id}" }));
+        api.MapDelete("/plans/{id:guid}", async (Guid id, HttpContext http, LabActions actions) =>
+            await actions.DeletePlanAsync(Caller(http), id) ? Results.NoContent() : Results.NotFound(new { error = $"no plan {id}" }));
 
         api.MapPost("/jobs/analysis", async (HttpRequest request, LabActions actions) =>
-            Accepted(await actions.StartAnalysisAsync(await Read<AnalysisRequest>(request, actions.MaxUploadBytes), LabUser.Of(request.HttpContext)), request));
+            Accepted(await actions.StartAnalysisAsync(await Read<AnalysisRequest>(request, actions.MaxUploadBytes), Caller(request.HttpContext)), request));
         api.MapPost("/jobs/evaluation", async (HttpRequest request, LabActions actions) =>
         {
             var run = await Read<RunRequest>(request);
-            var (r, jobs) = await actions.StartRunAsync(run with { Latency = null }, LabUser.Of(request.HttpContext));
+            var (r, jobs) = await actions.StartRunAsync(run with { Latency = null }, Caller(request.HttpContext));
             return Results.Accepted($"/api/runs/{r.Id}", new { run_id = r.Id, jobs = jobs.Select(JobInfo) });
         });
         api.MapPost("/jobs/latency", async (HttpRequest request, LabActions actions) =>
         {
             var run = await Read<RunRequest>(request);
-            var (r, jobs) = await actions.StartRunAsync(run with { Tasks = [], Latency = run.Latency ?? new LatencyRequest() }, LabUser.Of(request.HttpContext));
+            var (r, jobs) = await actions.StartRunAsync(run with { Tasks = [], Latency = run.Latency ?? new LatencyRequest() }, Caller(request.HttpContext));
             return Results.Accepted($"/api/runs/{r.Id}", new { run_id = r.Id, jobs = jobs.Select(JobInfo) });
         });
         api.MapPost("/jobs/generation", async (HttpRequest request, LabActions actions) =>
-            Accepted(await actions.StartGenerationAsync(await Read<GenerationRequest>(request), LabUser.Of(request.HttpContext)), request));
+            Accepted(await actions.StartGenerationAsync(await Read<GenerationRequest>(request), Caller(request.HttpContext)), request));
         api.MapPost("/runs", async (HttpRequest request, LabActions actions) =>
         {
-            var (r, jobs) = await actions.StartRunAsync(await Read<RunRequest>(request), LabUser.Of(request.HttpContext));
+            var (r, jobs) = await actions.StartRunAsync(await Read<RunRequest>(request), Caller(request.HttpContext));
             return Results.Accepted($"/api/runs/{r.Id}", new { run_id = r.Id, jobs = jobs.Select(JobInfo) });
         });
 
@@ -101,14 +100,17 @@ public static class LabApi
             { ResultJson: null } j => Results.NotFound(new { error = $"job {id} has no result ({JobStatuses.Name(j.Status)})" }),
             var j => Results.Content(j.ResultJson!, "application/json"),
         });
-        api.MapPost("/jobs/{id:guid}/cancel", async (Guid id, JobQueue queue, JobStore store) =>
+        api.MapPost("/jobs/{id:guid}/cancel", async (Guid id, HttpContext http, LabActions actions) => await actions.CancelAsync(Caller(http), id) switch
         {
-            if (await store.GetAsync(id) is null)
-            {
-                return Results.NotFound(new { error = $"no job {id}" });
-            }
-            bool accepted = await queue.CancelAsync(id);
-            return accepted ? Results.Accepted($"/api/jobs/{id}", new { cancelling = true }) : Results.Conflict(new { error = "the job has already finished" });
+            null => Results.NotFound(new { error = $"no job {id}" }),
+            true => Results.Accepted($"/api/jobs/{id}", new { cancelling = true }),
+            false => Results.Conflict(new { error = "the job has already finished" }),
+        });
+        api.MapPost("/jobs/{id:guid}/move-to-front", async (Guid id, HttpContext http, LabActions actions, JobQueue queue) => await actions.MoveToFrontAsync(Caller(http), id) switch
+        {
+            null => Results.NotFound(new { error = $"no job {id}" }),
+            true => Results.Ok(new { position = queue.Position(id) }),
+            false => Results.Conflict(new { error = "the job is not waiting in the queue" }),
         });
 
         api.MapGet("/runs", async (JobStore store) => (await store.RunsAsync()).Select(r => new { id = r.Id, name = r.Name, owner = r.Owner, model = r.ModelName, created_utc = r.CreatedUtc }));
@@ -123,7 +125,48 @@ public static class LabApi
                 ? Results.File(Encoding.UTF8.GetBytes(summary.ToCsv()), "text/csv", $"{safe}.csv")
                 : Results.File(Encoding.UTF8.GetBytes(summary.ToJson()), "application/json", $"{safe}.json");
         });
+
+        api.MapLabAccountApi();
         return app;
+    }
+
+    /// <summary>The signed-in caller (the fallback policy guarantees one reaches here).</summary>
+    public static LabCaller Caller(HttpContext http) => LabClaims.RequireCaller(http.User);
+
+    /// <summary>
+    /// Turns refusals into answers — 400 bad input, 403 not allowed, 429 queue full, each {"error": "…"} — and
+    /// keeps cross-site forms out: a state-changing call that is not signed with an API token (a browser's cookie,
+    /// single-user mode) must say Content-Type: application/json, which a form on another site cannot send.
+    /// </summary>
+    private static async ValueTask<object?> Refusals(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)
+            && !ApiTokenAuthenticationHandler.HasBearer(http.Request) && !http.Request.HasJsonContentType())
+        {
+            return Results.Json(new { error = "send Content-Type: application/json (or sign the request with an API token: Authorization: Bearer …)" },
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+        try
+        {
+            return await next(context);
+        }
+        catch (InvalidInputException e)
+        {
+            return Results.BadRequest(new { error = e.Message });
+        }
+        catch (AccessDeniedException e)
+        {
+            return Results.Json(new { error = e.Message }, statusCode: StatusCodes.Status403Forbidden);
+        }
+        catch (QueueLimitException e)
+        {
+            return Results.Json(new { error = e.Message }, statusCode: StatusCodes.Status429TooManyRequests);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return Results.Json(new { error = e.Message }, statusCode: e.StatusCode);
+        }
     }
 
     public static IResult ExportPlan(PlanDocument doc, string? format, string name)
@@ -216,7 +259,7 @@ public static class LabApi
         return new string(buffer, 0, total);
     }
 
-    private static async Task<JsonObject> ReadObject(HttpRequest request)
+    internal static async Task<JsonObject> ReadObject(HttpRequest request)
     {
         string text = await ReadText(request, BodyLimit);
         try

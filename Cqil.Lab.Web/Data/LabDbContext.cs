@@ -1,16 +1,28 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cqil.Lab.Web.Data;
 
-/// <summary>The lab's SQLite database: saved plans, runs and jobs (with their results).</summary>
-public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : DbContext(options)
+/// <summary>
+/// The lab's SQLite database: accounts (ASP.NET Core Identity's user tables), API tokens, saved plans, runs and
+/// jobs (with their results).
+/// </summary>
+public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : IdentityUserContext<LabAccount>(options)
 {
+    public DbSet<ApiTokenRecord> ApiTokens => Set<ApiTokenRecord>();
     public DbSet<PlanRecord> Plans => Set<PlanRecord>();
     public DbSet<RunRecord> Runs => Set<RunRecord>();
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
+        base.OnModelCreating(model);
+        model.Entity<ApiTokenRecord>(e =>
+        {
+            e.HasKey(t => t.Id);
+            e.HasIndex(t => t.Hash).IsUnique();
+            e.HasIndex(t => t.AccountId);
+        });
         model.Entity<PlanRecord>(e =>
         {
             e.HasKey(p => p.Id);

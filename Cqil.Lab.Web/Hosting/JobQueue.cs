@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cqil.Lab.Core;
+using Cqil.Lab.Core.Access;
 using Cqil.Lab.Core.Jobs;
 using Cqil.Lab.Core.Runtime;
 using Cqil.Lab.Web.Data;
@@ -38,6 +39,8 @@ public sealed class JobQueue : BackgroundService
     private readonly List<DeviceWorker> allLanes = [];
     private readonly ConcurrentDictionary<Guid, Active> running = new();
     private readonly SemaphoreSlim signal = new(0);
+    // Submissions pass one at a time, so counting a user's jobs and queueing new ones cannot interleave.
+    private readonly SemaphoreSlim admission = new(1, 1);
     private readonly object dispatchGate = new();
     private long sequence;
     private volatile bool stopping;
@@ -113,9 +116,20 @@ public sealed class JobQueue : BackgroundService
     }
 
     /// <summary>Queues a job; it starts when the scheduler gives it a lane.</summary>
-    public async Task<JobRecord> SubmitAsync(JobSpec spec, string owner, string modelName, Guid? runId = null, string? device = null)
+    public async Task<JobRecord> SubmitAsync(JobSpec spec, LabCaller caller, string modelName, Guid? runId = null, string? device = null) =>
+        (await SubmitAllAsync([spec], caller, modelName, runId is Guid r ? () => Task.FromResult(r) : null, device))[0];
+
+    /// <summary>
+    /// Queues jobs together, or none of them: when they would take the caller over the queued-jobs limit, a
+    /// <see cref="QueueLimitException"/> says so. <paramref name="createRun"/>, when given, runs after the check and
+    /// gives the run the jobs belong to.
+    /// </summary>
+    public async Task<IReadOnlyList<JobRecord>> SubmitAllAsync(IReadOnlyList<JobSpec> specs, LabCaller caller, string modelName, Func<Task<Guid>>? createRun = null, string? device = null)
     {
-        spec.Validate();
+        foreach (var spec in specs)
+        {
+            spec.Validate();
+        }
         if (stopping)
         {
             throw new InvalidInputException("the lab is shutting down; submit the job again after it restarts");
@@ -125,26 +139,63 @@ public sealed class JobQueue : BackgroundService
         {
             throw new InvalidInputException($"device '{device}' is not one of this lab's devices ({string.Join(", ", scheduler.Devices)})");
         }
-        var record = new JobRecord
+        await admission.WaitAsync();
+        try
         {
-            Id = Guid.NewGuid(),
-            RunId = runId,
-            Kind = spec.Kind,
-            Status = JobStatus.Queued,
-            Owner = owner,
-            Device = device,
-            ModelPath = spec.ModelPath,
-            ModelName = modelName,
-            Title = spec.Title(),
-            SpecJson = spec.ToJson(),
-            Sequence = Interlocked.Increment(ref sequence),
-            CreatedUtc = DateTime.UtcNow,
-        };
-        await store.InsertAsync(record);
-        scheduler.Enqueue(new ScheduledJob(record.Id, owner, record.Kind, device, record.Sequence));
-        Publish(record);
-        signal.Release();
-        return record;
+            int limit = options.Limits.QueuedJobsPerUser, have = scheduler.CountFor(caller.Name);
+            if (!caller.IsSystem && have + specs.Count > limit)
+            {
+                throw new QueueLimitException($"{caller.Name} has {have} job(s) queued or running and asked for {specs.Count} more; "
+                    + $"the limit is {limit} per user (Lab:Limits:QueuedJobsPerUser) — wait for some to finish or cancel some");
+            }
+            Guid? runId = createRun is null ? null : await createRun();
+            var records = new List<JobRecord>();
+            foreach (var spec in specs)
+            {
+                var record = new JobRecord
+                {
+                    Id = Guid.NewGuid(),
+                    RunId = runId,
+                    Kind = spec.Kind,
+                    Status = JobStatus.Queued,
+                    Owner = caller.Name,
+                    Device = device,
+                    ModelPath = spec.ModelPath,
+                    ModelName = modelName,
+                    Title = spec.Title(),
+                    SpecJson = spec.ToJson(),
+                    Sequence = Interlocked.Increment(ref sequence),
+                    CreatedUtc = DateTime.UtcNow,
+                };
+                await store.InsertAsync(record);
+                scheduler.Enqueue(new ScheduledJob(record.Id, caller.Name, record.Kind, device, record.Sequence));
+                records.Add(record);
+            }
+            foreach (var record in records)
+            {
+                Publish(record);
+            }
+            signal.Release();
+            return records;
+        }
+        finally
+        {
+            admission.Release();
+        }
+    }
+
+    /// <summary>Moves a waiting job to the front of its device's line; false when it is not waiting.</summary>
+    public async Task<bool> MoveToFrontAsync(Guid id)
+    {
+        if (!scheduler.MoveToFront(id))
+        {
+            return false;
+        }
+        if (await store.GetAsync(id) is { } record)
+        {
+            Publish(record);
+        }
+        return true;
     }
 
     /// <summary>Cancels a queued job at once, or asks a running one to stop (it keeps what it finished, marked partial).</summary>
@@ -286,7 +337,7 @@ public sealed class JobQueue : BackgroundService
             return;
         }
         var spec = new AnalysisJobSpec { ModelPath = model.Path, Source = AnalysisSource.Text, TextPath = text, DataLabel = "held-out text", Samples = 32, SequenceLength = 128 };
-        await SubmitAsync(spec, "lab", model.Name);
+        await SubmitAsync(spec, LabCaller.System, model.Name);
         logger.LogInformation("analysing the default model {Model} once, so its heatmap is ready", model.Name);
     }
 
@@ -318,5 +369,6 @@ public sealed class JobQueue : BackgroundService
             allLanes.ForEach(l => l.Dispose());
         }
         signal.Dispose();
+        admission.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cqil.Lab.Core;
+using Cqil.Lab.Core.Access;
 using Cqil.Lab.Core.Checkpoints;
 using Cqil.Lab.Core.Cqil;
 using Cqil.Lab.Core.Jobs;
@@ -13,14 +14,30 @@ namespace Cqil.Lab.Web.Hosting;
 
 /// <summary>
 /// What pages and the HTTP API both do — turn a request into validated jobs, plans and uploads — so the two front
-/// ends behave the same and refuse bad input with the same messages.
+/// ends behave the same and refuse bad input with the same messages. Every change names its caller: the role
+/// rules (<see cref="LabPermissions"/>) and the limits (<see cref="JobLimits"/>) are enforced here, once.
 /// </summary>
 public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs, JobQueue queue, LabPaths paths, IOptions<LabOptions> options)
 {
     public int MaxUploadBytes => options.Value.MaxUploadBytes;
 
+    public JobLimits Limits => options.Value.Limits;
+
     /// <summary>Reads a plan given as JSON: the lab format, the authors' cqil_layers/d, or {s, e, p, d, bypass} / {groups: [[…]]} for a model.</summary>
     public PlanDocument ParsePlan(JsonObject json, string? modelReference = null)
+    {
+        try
+        {
+            return ParsePlanUnguarded(json, modelReference);
+        }
+        catch (Exception e) when (MalformedInput.IsParseFailure(e))
+        {
+            // A field of the wrong JSON type ("s": "two", "model": 3) surfaces from JsonNode as a generic exception.
+            throw new InvalidInputException($"plan: a field has the wrong type or value ({e.Message})");
+        }
+    }
+
+    private PlanDocument ParsePlanUnguarded(JsonObject json, string? modelReference)
     {
         if (json.ContainsKey("schema"))
         {
@@ -60,6 +77,54 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         {
             throw new InvalidInputException($"plan: numbers expected ({e.Message})");
         }
+    }
+
+    /// <summary>Saves a plan under the caller's name (researchers and admins); its name comes from "name" or the plan itself.</summary>
+    public async Task<PlanRecord> SavePlanAsync(LabCaller caller, JsonObject body)
+    {
+        LabPermissions.DemandSavePlans(caller);
+        var doc = ParsePlan(body);
+        string? name = body["name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : body["name"] is null ? doc.Name : throw new InvalidInputException("\"name\" must be a string");
+        return await plans.SaveAsync(name ?? throw new InvalidInputException("a saved plan needs \"name\""), doc, caller.Name);
+    }
+
+    public async Task<PlanRecord> SavePlanAsync(LabCaller caller, string name, PlanDocument doc)
+    {
+        LabPermissions.DemandSavePlans(caller);
+        return await plans.SaveAsync(name, doc, caller.Name);
+    }
+
+    /// <summary>Deletes a saved plan: its owner or an admin. False when there is no such plan.</summary>
+    public async Task<bool> DeletePlanAsync(LabCaller caller, Guid id)
+    {
+        if (await plans.GetAsync(id) is not { } plan)
+        {
+            return false;
+        }
+        LabPermissions.DemandManage(caller, plan.Owner, $"plan '{plan.Name}'");
+        return await plans.DeleteAsync(id);
+    }
+
+    /// <summary>Cancels a job: its owner or an admin. Null when there is no such job; false when it already finished.</summary>
+    public async Task<bool?> CancelAsync(LabCaller caller, Guid id)
+    {
+        if (await jobs.GetAsync(id) is not { } job)
+        {
+            return null;
+        }
+        LabPermissions.DemandManage(caller, job.Owner, $"job {id}");
+        return await queue.CancelAsync(id);
+    }
+
+    /// <summary>Moves a waiting job to the front of its device's line (admins). Null when there is no such job; false when it is not waiting.</summary>
+    public async Task<bool?> MoveToFrontAsync(LabCaller caller, Guid id)
+    {
+        LabPermissions.DemandReorder(caller);
+        if (await jobs.GetAsync(id) is null)
+        {
+            return null;
+        }
+        return await queue.MoveToFrontAsync(id);
     }
 
     public async Task<PlanSpec> PlanSpecAsync(Guid? id, JsonObject? json, string? modelReference)
@@ -106,8 +171,9 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         return path;
     }
 
-    public async Task<JobRecord> StartAnalysisAsync(AnalysisRequest request, string owner)
+    public async Task<JobRecord> StartAnalysisAsync(AnalysisRequest request, LabCaller caller)
     {
+        LabPermissions.DemandStartJobs(caller);
         var model = models.Resolve(request.Model);
         var spec = new AnalysisJobSpec
         {
@@ -117,7 +183,9 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
             BatchSize = request.BatchSize,
             Plan = request.PlanId is null && request.Plan is null ? null : await PlanSpecAsync(request.PlanId, request.Plan, model.Path),
         };
-        spec = request.Source.Trim().ToLowerInvariant() switch
+        // Sizes first, so an analysis over the limits is refused before its upload is kept.
+        CheckSize(spec, model);
+        spec = (request.Source ?? "demo").Trim().ToLowerInvariant() switch
         {
             "demo" => spec with
             {
@@ -139,11 +207,12 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
             },
             _ => throw new InvalidInputException($"source '{request.Source}': expected demo, task or text"),
         };
-        return await queue.SubmitAsync(spec, owner, model.Name);
+        return await queue.SubmitAsync(spec, caller, model.Name);
     }
 
-    public async Task<(RunRecord Run, IReadOnlyList<JobRecord> Jobs)> StartRunAsync(RunRequest request, string owner)
+    public async Task<(RunRecord Run, IReadOnlyList<JobRecord> Jobs)> StartRunAsync(RunRequest request, LabCaller caller)
     {
+        LabPermissions.DemandStartJobs(caller);
         var model = models.Resolve(request.Model);
         var mode = ExecutionModes.Parse(request.Mode);
         var planSpecs = new List<PlanSpec>();
@@ -183,20 +252,23 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
             }
         }
         specs.ForEach(s => s.Validate());
+        specs.ForEach(s => CheckSize(s, model));
         string name = string.IsNullOrWhiteSpace(request.Name)
             ? $"{model.Name}: {string.Join(", ", planSpecs.Select(p => p.Name).DefaultIfEmpty("baseline"))}"
             : request.Name.Trim();
-        var run = await jobs.CreateRunAsync(name[..Math.Min(200, name.Length)], owner, model.Path, model.Name);
-        var started = new List<JobRecord>();
-        foreach (var spec in specs)
+        RunRecord? run = null;
+        // The run is recorded only once the queue has room for all its jobs, inside the queue's admission.
+        var started = await queue.SubmitAllAsync(specs, caller, model.Name, async () =>
         {
-            started.Add(await queue.SubmitAsync(spec, owner, model.Name, run.Id));
-        }
-        return (run, started);
+            run = await jobs.CreateRunAsync(name[..Math.Min(200, name.Length)], caller.Name, model.Path, model.Name);
+            return run.Id;
+        });
+        return (run!, started);
     }
 
-    public async Task<JobRecord> StartGenerationAsync(GenerationRequest request, string owner)
+    public async Task<JobRecord> StartGenerationAsync(GenerationRequest request, LabCaller caller)
     {
+        LabPermissions.DemandStartJobs(caller);
         var model = models.Resolve(request.Model);
         var spec = new GenerationJobSpec
         {
@@ -208,7 +280,22 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
             Temperature = request.Temperature,
             Seed = request.Seed,
         };
-        return await queue.SubmitAsync(spec, owner, model.Name);
+        spec.Validate();
+        CheckSize(spec, model);
+        return await queue.SubmitAsync(spec, caller, model.Name);
+    }
+
+    /// <summary>Refuses a job over the size limits (samples per analysis, tokens per job) before it is queued.</summary>
+    private T CheckSize<T>(T spec, ModelEntry model) where T : JobSpec
+    {
+        int items = 0;
+        if (spec is EvaluationJobSpec e)
+        {
+            // Without a limit every item is scored: count them (the task is read again when the job runs).
+            items = e.Limit ?? Core.Evaluation.TaskCatalog.Load(e.Task.Reader, e.Task.Path).Items.Count;
+        }
+        Limits.CheckSize(spec, JobCost.Tokens(spec, model.Config!.MaxPositions, items));
+        return spec;
     }
 
     /// <summary>The side-by-side summary of a run from its finished jobs.</summary>

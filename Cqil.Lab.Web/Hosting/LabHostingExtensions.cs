@@ -1,8 +1,13 @@
 using Cqil.Lab.Core.Jobs;
 using Cqil.Lab.Core.Runtime;
+using Cqil.Lab.Web.Accounts;
 using Cqil.Lab.Web.Api;
 using Cqil.Lab.Web.Components;
 using Cqil.Lab.Web.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -19,6 +24,7 @@ public static class LabHostingExtensions
         builder.Services.AddLabOptions(builder.Configuration);
         builder.Services.AddLabModels();
         builder.Services.AddLabData();
+        builder.Services.AddLabAccounts(builder.Configuration);
         builder.Services.AddLabJobs();
         builder.Services.AddLabInterface();
         return builder;
@@ -29,6 +35,7 @@ public static class LabHostingExtensions
     {
         services.AddOptions<LabOptions>().Bind(configuration.GetSection(LabOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LabOptions>, LabOptionsValidator>();
+        services.AddSingleton<IValidateOptions<LabOptions>>(new LabAuthValidator(configuration));
         services.AddSingleton<LabPaths>();
         return services;
     }
@@ -49,6 +56,80 @@ public static class LabHostingExtensions
         services.AddSingleton<PlanStore>();
         services.AddSingleton<JobStore>();
         return services;
+    }
+
+    /// <summary>
+    /// Who is asking. Accounts (ASP.NET Core Identity over the lab's SQLite database): browsers sign in with a
+    /// password and keep a cookie, scripts send a personal API token; or single-user mode on localhost. One policy
+    /// scheme picks per request: a bearer token, else single-user or the cookie. Every endpoint and page needs a
+    /// signed-in caller unless it says otherwise (the sign-in page, static files).
+    /// </summary>
+    public static IServiceCollection AddLabAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        var auth = configuration.GetSection($"{LabOptions.Section}:Auth").Get<LabAuthOptions>() ?? new LabAuthOptions();
+        const string pick = "lab";
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = pick;
+                o.DefaultChallengeScheme = pick;
+                o.DefaultForbidScheme = pick;
+            })
+            .AddPolicyScheme(pick, pick, o => o.ForwardDefaultSelector = context =>
+                ApiTokenAuthenticationHandler.HasBearer(context.Request) ? ApiTokenAuthenticationHandler.SchemeName
+                : auth.IsSingleUser ? SingleUserAuthenticationHandler.SchemeName
+                : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, SingleUserAuthenticationHandler>(SingleUserAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "cqil-lab";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.LoginPath = AccountEndpoints.LoginPath;
+            o.LogoutPath = AccountEndpoints.LogoutPath;
+            o.AccessDeniedPath = AccountEndpoints.DeniedPath;
+            o.ExpireTimeSpan = TimeSpan.FromHours(Math.Max(1, auth.SessionHours));
+            o.SlidingExpiration = true;
+            // The API answers with JSON status codes; only pages are sent to the sign-in page.
+            o.Events.OnRedirectToLogin = c => LabChallenges.IsApi(c.Request)
+                ? LabChallenges.UnauthorizedAsync(c.HttpContext, "sign in: send a personal API token as 'Authorization: Bearer <token>'")
+                : Redirect(c);
+            o.Events.OnRedirectToAccessDenied = c => LabChallenges.IsApi(c.Request) ? LabChallenges.ForbiddenAsync(c.HttpContext) : Redirect(c);
+        });
+        // A changed role or password reaches signed-in browsers within a minute.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddIdentityCore<LabAccount>(o =>
+            {
+                o.Password.RequiredLength = LabAccounts.MinPasswordLength;
+                o.Password.RequireDigit = o.Password.RequireLowercase = o.Password.RequireUppercase = o.Password.RequireNonAlphanumeric = false;
+                o.User.AllowedUserNameCharacters = AccountNames.Characters;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddEntityFrameworkStores<LabDbContext>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<LabClaimsFactory>();
+        services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, LabRevalidatingStateProvider>();
+        services.AddSingleton<ApiTokenStore>();
+        services.AddScoped<LabAccounts>();
+        if (auth.IsSingleUser)
+        {
+            services.AddHostedService<SingleUserGuard>();
+        }
+        else
+        {
+            services.AddHostedService<FirstAdmin>();
+        }
+        return services;
+
+        static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> c)
+        {
+            c.Response.Redirect(c.RedirectUri);
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>The job queue (a hosted service with one worker per device), its events and the shared actions.</summary>
@@ -79,9 +160,11 @@ public static class LabHostingExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-        app.UseLabUser();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapLabAccounts();
         app.MapLabApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
@@ -94,6 +177,6 @@ public static class LabHostingExtensions
         Directory.CreateDirectory(paths.DataFolder);
         Directory.CreateDirectory(Path.GetDirectoryName(paths.Database)!);
         using var db = app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>().CreateDbContext();
-        db.Database.EnsureCreated();
+        LabSchema.Ensure(db);
     }
 }

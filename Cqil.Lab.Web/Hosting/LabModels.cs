@@ -40,7 +40,11 @@ public sealed class LabModels(ModelCatalogService catalog, LabPaths paths)
         return All;
     }
 
-    /// <summary>A model by its path or name (null or empty: the default), usable, or a clear refusal.</summary>
+    /// <summary>
+    /// A model by its name, its absolute path as listed, or a path relative to a model folder (null or empty: the
+    /// default); usable, or a clear refusal. Relative paths go through <see cref="ModelRoots"/>: "..", absolute
+    /// paths that are not listed, and symbolic links leading out of the folders are refused.
+    /// </summary>
     public ModelEntry Resolve(string? reference)
     {
         if (string.IsNullOrWhiteSpace(reference))
@@ -48,16 +52,22 @@ public sealed class LabModels(ModelCatalogService catalog, LabPaths paths)
             return Default ?? throw new InvalidInputException("no model is available: put one under the configured model folders (Lab:ModelRoots)");
         }
         var all = All;
-        string? full = null;
-        try
-        {
-            full = Path.IsPathRooted(reference) ? Path.GetFullPath(reference) : null;
-        }
-        catch (ArgumentException)
-        {
-        }
-        var entry = all.FirstOrDefault(m => m.Path == reference || m.Path == full)
+        var entry = all.FirstOrDefault(m => m.Path == reference)
             ?? (all.Count(m => m.Name == reference) == 1 ? all.First(m => m.Name == reference) : null);
+        if (entry is null && !Path.IsPathRooted(reference))
+        {
+            // A path inside a model folder: checked (no "..", links followed and kept inside), then it must be a listed model.
+            string real;
+            try
+            {
+                real = catalog.Folders.Resolve(reference);
+            }
+            catch (InvalidInputException e)
+            {
+                throw new InvalidInputException($"model '{reference}' is refused: {e.Message}");
+            }
+            entry = all.FirstOrDefault(m => m.Path == real || ModelRoots.Canonical(m.Path) == real);
+        }
         if (entry is null)
         {
             throw new InvalidInputException($"model '{reference}' is not one of the lab's models (those under {string.Join(", ", catalog.Roots)}"

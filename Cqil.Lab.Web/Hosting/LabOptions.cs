@@ -38,6 +38,12 @@ public sealed class LabOptions
     /// <summary>On start, analyse the default model once if it has no analysis yet, so its heatmap is ready.</summary>
     public bool AnalyzeDefaultModelOnStartup { get; set; } = true;
 
+    /// <summary>Who may use the lab: accounts (the default) or single-user on localhost.</summary>
+    public LabAuthOptions Auth { get; set; } = new();
+
+    /// <summary>How much one user may ask: queued jobs, tokens per job, samples per analysis.</summary>
+    public Core.Jobs.JobLimits Limits { get; set; } = new();
+
     public IReadOnlyList<DeviceOption> EffectiveDevices => Devices.Length > 0 ? Devices : [new DeviceOption()];
 }
 

@@ -65,5 +65,7 @@ public static class LabJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // "tasks": null is refused as malformed instead of reaching code that relies on the declared non-null.
+        RespectNullableAnnotations = true,
     };
 }

@@ -1,14 +1,18 @@
+using Cqil.Lab.Core.Access;
 using Cqil.Lab.Core.Cqil;
 
 namespace Cqil.Lab.Web.Hosting;
 
 /// <summary>
-/// One browser tab's working state, shared by its pages: who the user is, the model being studied and the plan
+/// One browser tab's working state, shared by its pages: who is signed in, the model being studied and the plan
 /// being built (drawn over the heatmap, preselected for runs and the playground). Scoped to the circuit.
 /// </summary>
 public sealed class LabSession
 {
-    public string User { get; set; } = LabUser.Anonymous;
+    /// <summary>The signed-in caller (set from the authentication state when the tab connects, and when it changes).</summary>
+    public LabCaller Caller { get; set; } = new("anonymous", LabRole.Viewer);
+
+    public bool CanStartJobs => LabPermissions.CanStartJobs(Caller);
 
     public string? ModelPath { get; private set; }
 

@@ -3,7 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace Cqil.Lab.Web.Hosting;
 
-/// <summary>The models under the configured roots, scanned once and again on request.</summary>
+/// <summary>
+/// The models under the configured roots, scanned once and again on request. A model reached through a symbolic
+/// link that leads outside every root is listed as unusable, with the reason: the scan follows links, the lab
+/// does not let them widen what it may load.
+/// </summary>
 public sealed class ModelCatalogService
 {
     private readonly object gate = new();
@@ -12,7 +16,11 @@ public sealed class ModelCatalogService
     public ModelCatalogService(IOptions<LabOptions> options, IHostEnvironment environment)
     {
         Roots = options.Value.ModelRoots.Select(r => Path.GetFullPath(Path.Combine(environment.ContentRootPath, r))).ToArray();
+        Folders = new ModelRoots(Roots);
     }
+
+    /// <summary>The root folders as a path check (links followed).</summary>
+    public ModelRoots Folders { get; }
 
     /// <summary>Absolute root paths.</summary>
     public IReadOnlyList<string> Roots { get; }
@@ -25,7 +33,7 @@ public sealed class ModelCatalogService
         {
             lock (gate)
             {
-                return models ??= ModelCatalog.Scan(Roots);
+                return models ??= Confine(ModelCatalog.Scan(Roots));
             }
         }
     }
@@ -34,8 +42,14 @@ public sealed class ModelCatalogService
     {
         lock (gate)
         {
-            models = ModelCatalog.Scan(Roots);
+            models = Confine(ModelCatalog.Scan(Roots));
             return models;
         }
     }
+
+    private IReadOnlyList<ModelEntry> Confine(IReadOnlyList<ModelEntry> scanned) => scanned
+        .Select(m => Roots.Contains(m.Path) || Folders.Contains(m.Path)
+            ? m
+            : m with { Error = $"{m.Path} leads outside the configured model folders (through a symbolic link) and is not served" })
+        .ToList();
 }

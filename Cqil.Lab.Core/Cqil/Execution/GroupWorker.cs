@@ -59,7 +59,7 @@ internal sealed class GroupWorker : IDisposable
         var spin = new SpinWait();
         while (Volatile.Read(ref state) != Done)
         {
-            spin.SpinOnce(); // escalates to yielding, so a descheduled worker gets the core back
+            spin.SpinOnce(sleep1Threshold: -1); // yields the core when spinning long, but never sleeps a whole millisecond
         }
         Volatile.Write(ref state, Idle);
         var (r, e) = (result, failure);
