@@ -6,8 +6,8 @@ namespace Cqil.Lab.Core.Demo;
 public static class DemoPlans
 {
     /// <summary>
-    /// P=2 groups from S = round(L/3) to E = round(2L/3), with E moved one layer down when E − S is odd
-    /// (S4-E8-P2 for 12 layers).
+    /// P=2 groups from S = round(L/3) to E = round(2L/3); when E − S is odd, E moves one layer up (or S one
+    /// down when E is already the last layer). S4-E8-P2 for 12 layers, S1-E3-P2 for 3.
     /// </summary>
     public static GroupPlan MiddleThirdPairs(int layers)
     {
@@ -15,7 +15,14 @@ public static class DemoPlans
         int end = (int)Math.Round(2 * layers / 3.0, MidpointRounding.AwayFromZero);
         if ((end - start) % 2 != 0)
         {
-            end--;
+            if (end < layers)
+            {
+                end++;
+            }
+            else
+            {
+                start--;
+            }
         }
         if (end <= start)
         {

@@ -18,7 +18,7 @@ public sealed class CommittedDemoModelTests
 
     private static readonly DemoTrainingSettings Recipe = new();
 
-    [Fact]
+    [DemoModelFact]
     public void The_folder_is_a_Hugging_Face_model_of_at_least_12_layers_within_25_MB()
     {
         var folder = new DemoFolder(DemoPath);
@@ -33,7 +33,7 @@ public sealed class CommittedDemoModelTests
         Assert.False(Directory.Exists(folder.CheckpointsFolder));
     }
 
-    [Fact]
+    [DemoModelFact]
     public void Tasks_have_500_items_of_two_or_more_choices_and_are_what_the_seed_makes()
     {
         var folder = new DemoFolder(DemoPath);
@@ -53,7 +53,7 @@ public sealed class CommittedDemoModelTests
         Assert.Equal(regenerated.Text, File.ReadAllText(folder.HeldOutFile));
     }
 
-    [Fact]
+    [DemoModelFact]
     public void Accuracy_recomputed_on_a_subset_is_at_least_90_percent_on_every_task()
     {
         var folder = new DemoFolder(DemoPath);

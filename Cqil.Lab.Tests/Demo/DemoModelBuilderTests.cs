@@ -38,6 +38,15 @@ public sealed class DemoModelBuilderTests
         using var record = JsonDocument.Parse(File.ReadAllText(demo.ReportFile));
         Assert.Equal(9UL, record.RootElement.GetProperty("seed").GetUInt64());
         Assert.Contains("train-demo --out models/demo --seed 9", File.ReadAllText(demo.ReadmeFile));
+
+        // `cqil eval` scores a model folder's own task by name, without --data.
+        var (output, error) = (new StringWriter(), new StringWriter());
+        int code = global::Cqil.Lab.Cli.CqilCommandLine.Run(["eval", "--model", folder.Path, "--task", "who-has", "--quiet"], output, error);
+        Assert.True(code == 0, error.ToString());
+        Assert.StartsWith("who-has: 6 of 6 items", output.ToString());
+        code = global::Cqil.Lab.Cli.CqilCommandLine.Run(["eval", "--model", folder.Path, "--task", "nonsense", "--quiet"], output, error);
+        Assert.Equal(2, code);
+        Assert.Contains("one of this model's own tasks: how-many, what-colour, where-object, where-person, who-has", error.ToString());
     }
 
     [Theory]

@@ -61,11 +61,11 @@ public sealed class DemoTrainerTests : IDisposable
             Assert.Equal(a.Length, b.Length);
             for (int i = 0; i < a.Length; i++)
             {
-                Assert.True(a[i].equal(b[i]).item<bool>(), $"parameter {i} differs between two runs with the same seed");
+                Assert.True(a[i].eq(b[i]).all().item<bool>(), $"parameter {i} differs between two runs with the same seed");
             }
             // The weights did move from their initialization.
             using var fresh = TrainableLlama.Create(TwoLayers.Model.Config(tokenizer.VocabSize), (long)TwoLayers.Seed).Model;
-            Assert.False(fresh.Layers[0].Weights.Qkv.equal(first.Model.Layers[0].Weights.Qkv).item<bool>());
+            Assert.False(fresh.Layers[0].Weights.Qkv.eq(first.Model.Layers[0].Weights.Qkv).all().item<bool>());
         }
     }
 
