@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Cqil.Lab.Core.Checkpoints;
+using Cqil.Lab.Core.Runtime;
+using Cqil.Lab.Core.Tokenization;
+
+namespace Cqil.Lab.Core.Demo;
+
+/// <summary>What a demo build produced and how long each part took.</summary>
+public sealed record DemoBuildResult(DemoTrainingResult Training, DemoModelReport Report, TimeSpan Total);
+
+/// <summary>
+/// Makes the demo model folder from a seed, start to end: tokenizer files, held-out task items and text,
+/// training, the model (Hugging Face layout), a measured report and a README. Everything but the timings is
+/// a function of the seed and settings. Must run on the device worker's thread.
+/// </summary>
+public static class DemoModelBuilder
+{
+    public static DemoBuildResult Build(string outFolder, DemoTrainingSettings settings, int threads,
+        IProgress<DemoTrainingProgress>? training = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        settings.Validate();
+        var clock = Stopwatch.StartNew();
+        var folder = new DemoFolder(outFolder);
+        EnsureWritable(folder.Path);
+
+        log?.Report("tokenizer");
+        DemoTokenizerFiles.Write(folder.Path, settings.Seed);
+        var tokenizer = TokenizerLoader.Load(folder.TokenizerFile);
+
+        log?.Report($"held-out stories: {settings.ItemsPerTask} items per task, {settings.HeldOutTextStories} stories of text");
+        var heldOut = new HeldOutStories(settings.Seed, settings.ItemsPerTask, settings.HeldOutTextStories);
+        Directory.CreateDirectory(folder.TasksFolder);
+        foreach (var (task, items) in heldOut.Items)
+        {
+            DemoTaskItem.WriteJsonl(folder.TaskFile(task), items);
+        }
+        File.WriteAllText(folder.HeldOutFile, heldOut.Text);
+
+        var config = settings.Model.Config(tokenizer.VocabSize);
+        log?.Report($"training: {config.NumLayers} layers, hidden {config.HiddenSize}, {config.ParameterCount:N0} parameters, {settings.Steps} steps of {settings.BatchSize} stories");
+        DemoTrainingResult trained;
+        var trainable = TrainableLlama.Create(config, (long)settings.Seed, "demo");
+        using (trainable.Model)
+        {
+            trained = DemoTrainer.Train(trainable, tokenizer, heldOut, settings, folder.CheckpointsFolder, training, cancellationToken);
+            using (TorchSharp.torch.no_grad())
+            {
+                HuggingFaceCheckpointWriter.Save(trainable.Model, folder.Path);
+            }
+        }
+        if (Directory.Exists(folder.CheckpointsFolder))
+        {
+            Directory.Delete(folder.CheckpointsFolder, recursive: true);
+        }
+        NativeEnvironment.TrimNativeHeap();
+
+        log?.Report("measuring the saved model");
+        DemoModelReport report;
+        using (var loaded = CheckpointLoader.Load(folder.Path))
+        {
+            report = DemoModelReport.Measure(loaded.Model, loaded.Tokenizer, folder.ReadTasks(), File.ReadAllText(folder.HeldOutFile), log, cancellationToken);
+        }
+        var result = new DemoBuildResult(trained, report, clock.Elapsed);
+        File.WriteAllText(folder.ReportFile, BuildRecord(result, settings, threads));
+        File.WriteAllText(folder.ReadmeFile, DemoReadme.Write(result, settings, threads));
+        return result;
+    }
+
+    private static string BuildRecord(DemoBuildResult result, DemoTrainingSettings settings, int threads)
+    {
+        var record = new System.Text.Json.Nodes.JsonObject
+        {
+            ["schema"] = "cqil-lab/demo-build",
+            ["seed"] = settings.Seed,
+            ["settings"] = System.Text.Json.JsonSerializer.SerializeToNode(settings),
+            ["machine"] = $"{Environment.ProcessorCount} cores, {threads} threads, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            ["total_seconds"] = Math.Round(result.Total.TotalSeconds, 1),
+            ["training"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["steps"] = result.Training.Steps,
+                ["tokens"] = result.Training.Tokens,
+                ["seconds"] = Math.Round(result.Training.Elapsed.TotalSeconds, 1),
+                ["tokens_per_second"] = Math.Round(result.Training.TokensPerSecond),
+                ["final_loss"] = Math.Round(result.Training.FinalLoss, 4),
+                ["heldout_stories_skipped"] = result.Training.HeldOutStoriesSkipped,
+                ["evaluations"] = System.Text.Json.JsonSerializer.SerializeToNode(result.Training.Evaluations),
+            },
+            ["report"] = System.Text.Json.Nodes.JsonNode.Parse(result.Report.ToJson()),
+        };
+        return record.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>One clear line when the output folder cannot be created or written.</summary>
+    private static void EnsureWritable(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            string probe = Path.Combine(path, ".cqil-write-test");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw InvalidInputException.ForFile(path, "cannot write the demo model there: " + e.Message, e);
+        }
+    }
+}
