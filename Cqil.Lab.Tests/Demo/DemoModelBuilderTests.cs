@@ -40,13 +40,12 @@ public sealed class DemoModelBuilderTests
         Assert.Contains("train-demo --out models/demo --seed 9", File.ReadAllText(demo.ReadmeFile));
 
         // `cqil eval` scores a model folder's own task by name, without --data.
-        var (output, error) = (new StringWriter(), new StringWriter());
-        int code = global::Cqil.Lab.Cli.CqilCommandLine.Run(["eval", "--model", folder.Path, "--task", "who-has", "--quiet"], output, error);
-        Assert.True(code == 0, error.ToString());
-        Assert.StartsWith("who-has: 6 of 6 items", output.ToString());
-        code = global::Cqil.Lab.Cli.CqilCommandLine.Run(["eval", "--model", folder.Path, "--task", "nonsense", "--quiet"], output, error);
+        var (code, output, error) = CliRun.Run("eval", "--model", folder.Path, "--task", "who-has", "--quiet");
+        Assert.True(code == 0, error);
+        Assert.StartsWith("who-has: 6 of 6 items", output);
+        (code, _, error) = CliRun.Run("eval", "--model", folder.Path, "--task", "nonsense", "--quiet");
         Assert.Equal(2, code);
-        Assert.Contains("one of this model's own tasks: how-many, what-colour, where-object, where-person, who-has", error.ToString());
+        Assert.Contains("one of this model's own tasks: how-many, what-colour, where-object, where-person, who-has", error);
     }
 
     [Theory]

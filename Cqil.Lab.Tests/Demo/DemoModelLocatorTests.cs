@@ -1,4 +1,3 @@
-using Cqil.Lab.Cli;
 using Cqil.Lab.Core.Checkpoints;
 using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Tests.Fixtures;
@@ -7,13 +6,7 @@ namespace Cqil.Lab.Tests.Demo;
 
 public sealed class DemoModelLocatorTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CqilCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]
     public void Finds_models_demo_above_a_nested_folder_and_nothing_elsewhere()

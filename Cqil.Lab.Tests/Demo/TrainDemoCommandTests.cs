@@ -1,17 +1,10 @@
-using Cqil.Lab.Cli;
 using Cqil.Lab.Tests.Fixtures;
 
 namespace Cqil.Lab.Tests.Demo;
 
 public sealed class TrainDemoCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CqilCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]
     public void An_unwritable_out_folder_is_one_clear_line_and_exit_code_2()
