@@ -22,10 +22,12 @@ public static class TrainDemoCommand
         var layers = new Option<int>("--layers") { Description = "Decoder layers", DefaultValueFactory = _ => defaults.Model.Layers };
         var hidden = new Option<int>("--hidden") { Description = "Hidden size (FFN is three times it)", DefaultValueFactory = _ => defaults.Model.Hidden };
         var rate = new Option<double>("--learning-rate") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.PeakLearningRate };
+        var growFrom = new Option<int>("--grow-from") { Description = "Train this many layers first, then grow to --layers by inserting identity layers (0 = full depth from the start)", DefaultValueFactory = _ => defaults.GrowFromLayers };
+        var shallowSteps = new Option<int>("--shallow-steps") { Description = "With --grow-from: steps of the shallow model (of --steps)", DefaultValueFactory = _ => defaults.ShallowSteps };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train-demo", "Train the demo model and write it with its tokenizer, benchmark tasks, held-out text and a report (the committed models/demo is `--out models/demo`).");
-        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, threads })
+        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, threads })
         {
             command.Options.Add(option);
         }
@@ -43,6 +45,8 @@ public static class TrainDemoCommand
                 Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch),
                 PeakLearningRate = parse.GetValue(rate),
+                GrowFromLayers = parse.GetValue(growFrom),
+                ShallowSteps = parse.GetValue(shallowSteps),
                 Model = defaults.Model with { Layers = parse.GetValue(layers), Hidden = width, Intermediate = 3 * width },
             };
             settings.Validate();

@@ -38,11 +38,11 @@ public static class DemoModelBuilder
 
         var config = settings.Model.Config(tokenizer.VocabSize);
         log?.Report($"training: {config.NumLayers} layers, hidden {config.HiddenSize}, {config.ParameterCount:N0} parameters, {settings.Steps} steps of {settings.BatchSize} stories");
-        DemoTrainingResult trained;
-        var trainable = TrainableLlama.Create(config, (long)settings.Seed, "demo");
+        var (trained, trainable) = settings.GrowFromLayers > 0
+            ? TrainGrowing(tokenizer, heldOut, settings, folder, training, log, cancellationToken)
+            : TrainFullDepth(tokenizer, heldOut, settings, folder, training, cancellationToken);
         using (trainable.Model)
         {
-            trained = DemoTrainer.Train(trainable, tokenizer, heldOut, settings, folder.CheckpointsFolder, training, cancellationToken);
             using (TorchSharp.torch.no_grad())
             {
                 HuggingFaceCheckpointWriter.Save(trainable.Model, folder.Path);
@@ -64,6 +64,34 @@ public static class DemoModelBuilder
         File.WriteAllText(folder.ReportFile, BuildRecord(result, settings, threads));
         File.WriteAllText(folder.ReadmeFile, DemoReadme.Write(result, settings, threads));
         return result;
+    }
+
+    private static (DemoTrainingResult, TrainableLlama) TrainFullDepth(TextTokenizer tokenizer, HeldOutStories heldOut, DemoTrainingSettings settings,
+        DemoFolder folder, IProgress<DemoTrainingProgress>? training, CancellationToken cancellationToken)
+    {
+        var trainable = TrainableLlama.Create(settings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo");
+        return (DemoTrainer.Train(trainable, tokenizer, heldOut, settings, folder.CheckpointsFolder, training, cancellationToken), trainable);
+    }
+
+    // The shallow model learns first (its steps are several times cheaper), then grows to full depth by
+    // inserting identity layers and the whole stack trains on fresh stories.
+    private static (DemoTrainingResult, TrainableLlama) TrainGrowing(TextTokenizer tokenizer, HeldOutStories heldOut, DemoTrainingSettings settings,
+        DemoFolder folder, IProgress<DemoTrainingProgress>? training, IProgress<string>? log, CancellationToken cancellationToken)
+    {
+        var shallowSettings = settings with { Model = settings.Model with { Layers = settings.GrowFromLayers }, Steps = settings.ShallowSteps };
+        var shallow = TrainableLlama.Create(shallowSettings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo");
+        DemoTrainingResult first;
+        TrainableLlama deep;
+        using (shallow.Model)
+        {
+            first = DemoTrainer.Train(shallow, tokenizer, heldOut, shallowSettings, folder.CheckpointsFolder, training, cancellationToken);
+            log?.Report($"growing {settings.GrowFromLayers} layers to {settings.Model.Layers}");
+            deep = TrainableLlama.Grow(shallow, settings.Model.Layers, (long)settings.Seed + 1);
+        }
+        var deepSettings = settings with { Steps = settings.Steps - settings.ShallowSteps, CurriculumSteps = 0 };
+        var second = DemoTrainer.Train(deep, tokenizer, heldOut, deepSettings, folder.CheckpointsFolder, training, cancellationToken, "training/grown", settings.ShallowSteps);
+        return (new DemoTrainingResult(settings.Steps, first.Tokens + second.Tokens, second.FinalLoss, first.Elapsed + second.Elapsed,
+            [.. first.Evaluations, .. second.Evaluations], first.HeldOutStoriesSkipped + second.HeldOutStoriesSkipped), deep);
     }
 
     private static string BuildRecord(DemoBuildResult result, DemoTrainingSettings settings, int threads)

@@ -33,12 +33,15 @@ public static class DemoTrainer
     /// </summary>
     private const int TrimEvery = 100;
 
+    /// <param name="stream">Label of the training story stream (a second phase continues with fresh stories).</param>
+    /// <param name="firstStep">Steps already trained in earlier phases, added to reported step numbers.</param>
     public static DemoTrainingResult Train(TrainableLlama trainable, TextTokenizer tokenizer, HeldOutStories heldOut, DemoTrainingSettings settings,
-        string? checkpointFolder = null, IProgress<DemoTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        string? checkpointFolder = null, IProgress<DemoTrainingProgress>? progress = null, CancellationToken cancellationToken = default,
+        string stream = "training", int firstStep = 0)
     {
         settings.Validate();
         var model = trainable.Model;
-        var stories = new TrainingStories(settings.Seed, tokenizer, heldOut, (float)settings.ContextWeight, settings.ProbeRate);
+        var stories = new TrainingStories(settings.Seed, tokenizer, heldOut, (float)settings.ContextWeight, settings.ProbeRate, stream);
         var schedule = new LearningRateSchedule(settings.PeakLearningRate, settings.WarmupSteps, settings.Steps, settings.FinalLearningRateFraction);
         using var optimizer = optim.AdamW(
             [
@@ -88,14 +91,14 @@ public static class DemoTrainer
             DemoEvaluation? evaluation = null;
             if ((settings.EvaluateEvery > 0 && done % settings.EvaluateEvery == 0) || done == settings.Steps)
             {
-                evaluation = Evaluate(model, tokenizer, heldOut, settings.EvaluationItemsPerTask, done, cancellationToken);
+                evaluation = Evaluate(model, tokenizer, heldOut, settings.EvaluationItemsPerTask, firstStep + done, cancellationToken);
                 evaluations.Add(evaluation);
             }
             if (checkpointFolder is not null && settings.CheckpointEvery > 0 && done % settings.CheckpointEvery == 0 && done < settings.Steps)
             {
-                lastCheckpoint = SaveCheckpoint(trainable, tokenizer, checkpointFolder, done, lastCheckpoint);
+                lastCheckpoint = SaveCheckpoint(trainable, tokenizer, checkpointFolder, firstStep + done, lastCheckpoint);
             }
-            progress?.Report(new DemoTrainingProgress(done, settings.Steps, loss, rate, gradientNorm, tokens, clock.Elapsed, evaluation));
+            progress?.Report(new DemoTrainingProgress(firstStep + done, firstStep + settings.Steps, loss, rate, gradientNorm, tokens, clock.Elapsed, evaluation));
         }
         return new DemoTrainingResult(settings.Steps, tokens, loss, clock.Elapsed, evaluations, stories.Skipped);
     }

@@ -44,6 +44,15 @@ public sealed record DemoTrainingSettings
     /// <summary>Chance of a probe question after the intro and after each event of a training story (see <see cref="StoryGenerator"/>).</summary>
     public double ProbeRate { get; init; } = 0.5;
 
+    /// <summary>
+    /// Layers of the shallow model trained first, then grown to <see cref="DemoModelSpec.Layers"/> by inserting
+    /// identity layers (see <see cref="TrainableLlama.Grow"/>); 0 trains the full depth from the start.
+    /// </summary>
+    public int GrowFromLayers { get; init; }
+
+    /// <summary>Of <see cref="Steps"/>, how many train the shallow model when <see cref="GrowFromLayers"/> is set.</summary>
+    public int ShallowSteps { get; init; }
+
     /// <summary>Gradients are rescaled to at most this global L2 norm.</summary>
     public double GradientClip { get; init; } = 1.0;
 
@@ -68,6 +77,10 @@ public sealed record DemoTrainingSettings
         if (Steps < 1 || BatchSize < 1)
         {
             throw new InvalidInputException($"training settings: steps ({Steps}) and batch size ({BatchSize}) must be at least 1");
+        }
+        if (GrowFromLayers < 0 || GrowFromLayers > Model.Layers || (GrowFromLayers > 0 && (ShallowSteps < 1 || ShallowSteps >= Steps)))
+        {
+            throw new InvalidInputException($"training settings: growing from {GrowFromLayers} layers needs 1 to {Model.Layers} layers and shallow steps ({ShallowSteps}) between 1 and the total steps ({Steps}) minus one");
         }
         if (WarmupSteps < 0 || EvaluateEvery < 0 || CheckpointEvery < 0 || EvaluationItemsPerTask < 0 || ItemsPerTask < 1 || HeldOutTextStories < 1 || CurriculumSteps < 0 || MinEvents is < 0 or > StoryGenerator.MaxEvents)
         {

@@ -32,6 +32,47 @@ public sealed class TrainableLlama
 
     public IEnumerable<Parameter> All => Decayed.Concat(NotDecayed);
 
+    /// <summary>
+    /// A deeper copy of a trained model that computes exactly the same function (function-preserving growth,
+    /// as in Net2Net and progressive stacking): the trained layers keep their order, spread evenly over
+    /// <paramref name="layers"/>, and every new layer starts freshly initialized except for zero output and
+    /// down projections, so it adds nothing to the residual stream until training moves it.
+    /// </summary>
+    public static TrainableLlama Grow(TrainableLlama trained, int layers, long seed)
+    {
+        var source = trained.Model;
+        int from = source.Config.NumLayers;
+        if (layers < from)
+        {
+            throw new ArgumentException($"cannot grow a {from}-layer model to {layers} layers");
+        }
+        var grown = Create(source.Config with { NumLayers = layers }, seed, source.Identity.Name);
+        using var noGrad = no_grad();
+        grown.Model.Embedding.copy_(source.Embedding);
+        grown.Model.FinalNorm.copy_(source.FinalNorm);
+        var slots = Enumerable.Range(0, from).ToDictionary(k => (int)((long)k * layers / from));
+        for (int i = 0; i < layers; i++)
+        {
+            var target = grown.Model.Layers[i].Weights;
+            if (slots.TryGetValue(i, out int k))
+            {
+                var w = source.Layers[k].Weights;
+                target.AttentionNorm.copy_(w.AttentionNorm);
+                target.Qkv.copy_(w.Qkv);
+                target.Output.copy_(w.Output);
+                target.FeedForwardNorm.copy_(w.FeedForwardNorm);
+                target.GateUp.copy_(w.GateUp);
+                target.Down.copy_(w.Down);
+            }
+            else
+            {
+                target.Output.zero_();
+                target.Down.zero_();
+            }
+        }
+        return grown;
+    }
+
     public static TrainableLlama Create(LlamaConfig config, long seed, string name = "demo")
     {
         if (config.QkvBias || config.OutputBias || !config.TieWordEmbeddings)

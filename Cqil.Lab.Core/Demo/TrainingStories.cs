@@ -10,13 +10,13 @@ namespace Cqil.Lab.Core.Demo;
 /// to, which colour, which question next) whose gradients are pure noise once the grammar is learned, and at full
 /// weight that noise drowns the signal of looking facts up (measured: no progress in 500 steps).
 /// </summary>
-public sealed class TrainingStories(ulong seed, TextTokenizer tokenizer, HeldOutStories heldOut, float contextWeight = 1, double probeRate = 0)
+public sealed class TrainingStories(ulong seed, TextTokenizer tokenizer, HeldOutStories heldOut, float contextWeight = 1, double probeRate = 0, string stream = "training")
 {
     // The tokens of "Answer" and ":" as they follow a question's newline; the next token is an answer.
     private readonly int[] answerMarker = tokenizer.Encode("?\nAnswer:", addBos: false)[^2..];
 
 
-    private readonly SplitMix64 random = SplitMix64.Derive(seed, "training");
+    private readonly SplitMix64 random = SplitMix64.Derive(seed, stream);
     private readonly int eos = tokenizer.EosIds.Count > 0 ? tokenizer.EosIds[0] : throw new InvalidOperationException("the demo tokenizer has no EOS");
 
     /// <summary>Held-out stories met (and skipped) so far.</summary>
