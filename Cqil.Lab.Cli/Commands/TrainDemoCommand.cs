@@ -24,10 +24,12 @@ public static class TrainDemoCommand
         var rate = new Option<double>("--learning-rate") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.PeakLearningRate };
         var growFrom = new Option<int>("--grow-from") { Description = "Train this many layers first, then grow to --layers by inserting identity layers (0 = full depth from the start)", DefaultValueFactory = _ => defaults.GrowFromLayers };
         var shallowSteps = new Option<int>("--shallow-steps") { Description = "With --grow-from: steps of the shallow model (of --steps)", DefaultValueFactory = _ => defaults.ShallowSteps };
+        var grownRate = new Option<double>("--grown-learning-rate") { Description = "With --grow-from: peak learning rate after growing", DefaultValueFactory = _ => defaults.GrownPeakLearningRate };
+        var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations (0 = only at the end)", DefaultValueFactory = _ => defaults.EvaluateEvery };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train-demo", "Train the demo model and write it with its tokenizer, benchmark tasks, held-out text and a report (the committed models/demo is `--out models/demo`).");
-        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, threads })
+        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, grownRate, evaluateEvery, threads })
         {
             command.Options.Add(option);
         }
@@ -47,6 +49,8 @@ public static class TrainDemoCommand
                 PeakLearningRate = parse.GetValue(rate),
                 GrowFromLayers = parse.GetValue(growFrom),
                 ShallowSteps = parse.GetValue(shallowSteps),
+                GrownPeakLearningRate = parse.GetValue(grownRate),
+                EvaluateEvery = parse.GetValue(evaluateEvery),
                 Model = defaults.Model with { Layers = parse.GetValue(layers), Hidden = width, Intermediate = 3 * width },
             };
             settings.Validate();

@@ -78,7 +78,7 @@ public static class DemoModelBuilder
     private static (DemoTrainingResult, TrainableLlama) TrainGrowing(TextTokenizer tokenizer, HeldOutStories heldOut, DemoTrainingSettings settings,
         DemoFolder folder, IProgress<DemoTrainingProgress>? training, IProgress<string>? log, CancellationToken cancellationToken)
     {
-        var shallowSettings = settings with { Model = settings.Model with { Layers = settings.GrowFromLayers }, Steps = settings.ShallowSteps };
+        var shallowSettings = settings with { Model = settings.Model with { Layers = settings.GrowFromLayers }, Steps = settings.ShallowSteps, GrowFromLayers = 0, ShallowSteps = 0 };
         var shallow = TrainableLlama.Create(shallowSettings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo");
         DemoTrainingResult first;
         TrainableLlama deep;
@@ -88,7 +88,7 @@ public static class DemoModelBuilder
             log?.Report($"growing {settings.GrowFromLayers} layers to {settings.Model.Layers}");
             deep = TrainableLlama.Grow(shallow, settings.Model.Layers, (long)settings.Seed + 1);
         }
-        var deepSettings = settings with { Steps = settings.Steps - settings.ShallowSteps, CurriculumSteps = 0 };
+        var deepSettings = settings with { Steps = settings.Steps - settings.ShallowSteps, CurriculumSteps = 0, PeakLearningRate = settings.GrownPeakLearningRate, GrowFromLayers = 0, ShallowSteps = 0 };
         var second = DemoTrainer.Train(deep, tokenizer, heldOut, deepSettings, folder.CheckpointsFolder, training, cancellationToken, "training/grown", settings.ShallowSteps);
         return (new DemoTrainingResult(settings.Steps, first.Tokens + second.Tokens, second.FinalLoss, first.Elapsed + second.Elapsed,
             [.. first.Evaluations, .. second.Evaluations], first.HeldOutStoriesSkipped + second.HeldOutStoriesSkipped), deep);

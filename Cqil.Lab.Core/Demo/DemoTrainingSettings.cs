@@ -53,6 +53,9 @@ public sealed record DemoTrainingSettings
     /// <summary>Of <see cref="Steps"/>, how many train the shallow model when <see cref="GrowFromLayers"/> is set.</summary>
     public int ShallowSteps { get; init; }
 
+    /// <summary>Peak learning rate after growing: lower than the shallow phase's, so the grown stack refines what the shallow model learned instead of shaking it loose.</summary>
+    public double GrownPeakLearningRate { get; init; } = 1e-3;
+
     /// <summary>Gradients are rescaled to at most this global L2 norm.</summary>
     public double GradientClip { get; init; } = 1.0;
 
@@ -86,7 +89,7 @@ public sealed record DemoTrainingSettings
         {
             throw new InvalidInputException($"training settings: warm-up, evaluation and checkpoint intervals must not be negative; items per task and held-out stories must be at least 1; the fewest events within 0–{StoryGenerator.MaxEvents}");
         }
-        if (!(PeakLearningRate > 0) || FinalLearningRateFraction is < 0 or > 1 || WeightDecay < 0 || !(GradientClip > 0) || ContextWeight is < 0 or > 1 || ProbeRate is < 0 or > 1)
+        if (!(PeakLearningRate > 0) || !(GrownPeakLearningRate > 0) || FinalLearningRateFraction is < 0 or > 1 || WeightDecay < 0 || !(GradientClip > 0) || ContextWeight is < 0 or > 1 || ProbeRate is < 0 or > 1)
         {
             throw new InvalidInputException("training settings: the learning rate and gradient clip must be positive, the final fraction in [0, 1], weight decay not negative, the context weight and probe rate in [0, 1]");
         }
