@@ -14,7 +14,7 @@ public static class TrainDemoCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var defaults = new DemoTrainingSettings();
+        var defaults = DemoTrainingSettings.Recipe;
         var outFolder = new Option<string>("--out") { Description = "Folder to write the demo model into (created if missing; files there are replaced)", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the language, tasks, initialization and training stream", DefaultValueFactory = _ => defaults.Seed };
         var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => defaults.Steps };

@@ -14,7 +14,7 @@ public static class DemoReadme
         var s = new StringBuilder();
         s.AppendLine("# The CQIL Lab demo model");
         s.AppendLine();
-        s.AppendLine("A small LLaMA-architecture model that CQIL Lab trains itself, with benchmark tasks it solves, so the lab");
+        s.AppendLine("A small LLaMA-architecture model that CQIL Lab trains itself, with benchmark tasks that need memory across sentences, so the lab");
         s.AppendLine("shows a real trained transformer on a machine without downloads. Everything here is made by project code from");
         s.AppendLine(string.Create(c, $"seed {settings.Seed}; this command reproduces the folder (timings aside):"));
         s.AppendLine();

@@ -48,6 +48,32 @@ public sealed class DemoModelBuilderTests
         Assert.Contains("one of this model's own tasks: how-many, what-colour, where-object, where-person, who-has", error);
     }
 
+    [Fact]
+    public void A_growing_build_trains_a_shallow_model_then_the_full_depth()
+    {
+        using var folder = new TempDirectory();
+        var settings = new DemoTrainingSettings
+        {
+            Seed = 5,
+            Model = new DemoModelSpec { Layers = 4, Hidden = 32, Heads = 2, Intermediate = 64 },
+            GrowFromLayers = 2,
+            ShallowSteps = 2,
+            Steps = 3,
+            BatchSize = 2,
+            WarmupSteps = 1,
+            EvaluateEvery = 1,
+            EvaluationItemsPerTask = 2,
+            ItemsPerTask = 4,
+            HeldOutTextStories = 3,
+            CheckpointEvery = 0,
+        };
+        var result = DemoModelBuilder.Build(folder.Path, settings, threads: 1);
+        Assert.Equal(4, CheckpointLoader.ReadConfig(folder.Path).NumLayers);
+        Assert.Equal(3, result.Training.Steps);
+        // Evaluations are numbered across both phases.
+        Assert.Equal([1, 2, 3], result.Training.Evaluations.Select(e => e.Step));
+    }
+
     [Theory]
     [InlineData(12, "S4-E8-P2-D0")]
     [InlineData(16, "S5-E11-P2-D0")]
