@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
     ["analysis-overhead"] = AnalysisOverheadBenchmark.Run,
     ["latency-lab"] = LatencyLabBenchmark.Run,
     ["eval-shared-context"] = EvalSharedContextBenchmark.Run,
+    ["demo-training"] = DemoTrainingBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {

@@ -25,6 +25,7 @@ public static class CqilCommandLine
         root.Subcommands.Add(CompareCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(FidelityCommand.Create(output, error));
+        root.Subcommands.Add(TrainDemoCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

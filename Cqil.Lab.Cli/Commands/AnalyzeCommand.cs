@@ -3,6 +3,7 @@ using System.Globalization;
 using Cqil.Lab.Core;
 using Cqil.Lab.Core.Analysis;
 using Cqil.Lab.Core.Cqil;
+using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Core.Model;
 
 namespace Cqil.Lab.Cli.Commands;
@@ -14,7 +15,7 @@ public static class AnalyzeCommand
     public sealed class AnalysisArguments
     {
         public ModelArguments Model { get; } = new();
-        public Option<string?> Data { get; } = new("--data") { Description = "Calibration text file (plain text; blank lines separate paragraphs)" };
+        public Option<string?> Data { get; } = new("--data") { Description = "Calibration text file (plain text; blank lines separate paragraphs; default: heldout.txt in the model folder, as the demo model has)" };
         public Option<int> Samples { get; } = new("--samples") { Description = "Number of samples", DefaultValueFactory = _ => 64 };
         public Option<int> SeqLen { get; } = new("--seq-len") { Description = "Tokens per sample (BOS included)", DefaultValueFactory = _ => 256 };
         public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => 8 };
@@ -33,10 +34,18 @@ public static class AnalyzeCommand
             }
         }
 
+        /// <summary>A demo model folder's held-out text, the natural calibration data when --data is not given.</summary>
+        private static string? HeldOutTextBeside(string modelPath)
+        {
+            string candidate = Path.Combine(modelPath, DemoFolder.HeldOutFileName);
+            return Directory.Exists(modelPath) && File.Exists(candidate) ? candidate : null;
+        }
+
         /// <summary>Runs (or reads from the cache) the analysis the options describe.</summary>
         public LayerSimilarityAnalysis Run(ParseResult parse, TextWriter error)
         {
-            string dataPath = parse.GetValue(Data) ?? throw new InvalidInputException("give --data FILE (a plain-text calibration file)");
+            string dataPath = parse.GetValue(Data) ?? HeldOutTextBeside(Model.ModelPath(parse))
+                ?? throw new InvalidInputException("give --data FILE (a plain-text calibration file)");
             string text = InputFile.ReadAllText(dataPath);
             var settings = new AnalysisSettings
             {

@@ -14,8 +14,8 @@ public static class EvalCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new ModelArguments();
-        var task = new Option<string>("--task") { Description = "Task: " + string.Join(", ", TaskCatalog.Tasks.Select(t => t.Name)), Required = true };
-        var data = new Option<string>("--data") { Description = "The task's data file (see README: Evaluation for the accepted formats)", Required = true };
+        var task = new Option<string>("--task") { Description = "Task: " + string.Join(", ", TaskCatalog.Tasks.Select(t => t.Name)) + "; without --data, one of the model folder's own tasks (tasks/NAME.jsonl, e.g. the demo model's who-has)", Required = true };
+        var data = new Option<string?>("--data") { Description = "The task's data file (see README: Evaluation for the accepted formats)" };
         var limit = new Option<int?>("--limit") { Description = "Score only N items: the first N (as lm-eval), or a seeded random N with --limit-seed" };
         var limitSeed = new Option<ulong?>("--limit-seed") { Description = "With --limit: draw a random subset with this seed instead of taking the first N" };
         var batchSize = new Option<int>("--batch-size") { Description = "Documents per forward batch", DefaultValueFactory = _ => 32 };
@@ -48,8 +48,10 @@ public static class EvalCommand
                 },
             };
             options.Validate();
-            var entry = TaskCatalog.Find(parse.GetValue(task)!);
-            var evalTask = entry.Read(parse.GetValue(data)!);
+            string taskName = parse.GetValue(task)!;
+            var evalTask = parse.GetValue(data) is { } dataPath
+                ? TaskCatalog.Find(taskName).Read(dataPath)
+                : ModelFolderTasks.Load(model.ModelPath(parse), taskName);
             string? resultPath = parse.GetValue(outPath);
             string? itemsFile = parse.GetValue(itemsPath) ?? (resultPath is null ? null : Path.ChangeExtension(resultPath, null) + ".items.jsonl");
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cqil.Lab.Core.Checkpoints;
+using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Core.Model;
 using Cqil.Lab.Core.Runtime;
 
@@ -8,7 +9,7 @@ namespace Cqil.Lab.Cli.Commands;
 /// <summary>The options every model-using command shares (--model, --tokenizer, --dtype, --device, --threads).</summary>
 public sealed class ModelArguments
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Model: a Hugging Face folder (config.json + safetensors) or a llama2.c .bin file", Required = true };
+    public Option<string?> Model { get; } = new("--model") { Description = "Model: a Hugging Face folder (config.json + safetensors) or a llama2.c .bin file (default: the repository's demo model, models/demo)" };
     public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "Tokenizer file when it is not inside the model folder (tokenizer.json, tokenizer.model or llama2.c tokenizer.bin)" };
     public Option<string> Dtype { get; } = new("--dtype") { Description = "Compute dtype: f32 or bf16", DefaultValueFactory = _ => "f32" };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
@@ -38,6 +39,10 @@ public sealed class ModelArguments
     public LoadedModel Load(ParseResult parse, DeviceWorker worker)
     {
         var dtype = ModelDtype.Parse(parse.GetValue(Dtype)!);
-        return worker.Run(() => CheckpointLoader.Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), dtype, worker.Device));
+        string path = ModelPath(parse);
+        return worker.Run(() => CheckpointLoader.Load(path, parse.GetValue(Tokenizer), dtype, worker.Device));
     }
+
+    /// <summary>The --model path, or the demo model when none is given.</summary>
+    public string ModelPath(ParseResult parse) => parse.GetValue(Model) ?? DemoModelLocator.Require();
 }

@@ -11,8 +11,8 @@ namespace Cqil.Lab.Web.Hosting;
 /// </summary>
 public sealed class LabModels(ModelCatalogService catalog, LabPaths paths)
 {
-    public const string HeldOutFileName = "heldout.txt";
-    public const string TasksFolderName = "tasks";
+    public const string HeldOutFileName = Core.Demo.DemoFolder.HeldOutFileName;
+    public const string TasksFolderName = Core.Demo.DemoFolder.TasksFolderName;
 
     public IReadOnlyList<ModelEntry> All
     {

@@ -1,0 +1,39 @@
+namespace Cqil.Lab.Core.Demo;
+
+/// <summary>
+/// The words of the demo story language. Every word is one token of the demo tokenizer, so an answer is a
+/// single token and a story of a hundred-odd tokens holds a dozen facts.
+/// </summary>
+public static class StoryLexicon
+{
+    public static readonly string[] Names =
+        ["Tom", "Ann", "Ben", "Sue", "Max", "Lily", "Sam", "Mia", "Leo", "Zoe", "Dan", "Eva", "Jack", "Kim", "Ned", "Rose"];
+
+    public static readonly string[] Places =
+        ["kitchen", "garden", "park", "school", "shop", "library", "cellar", "forest", "barn", "attic"];
+
+    public static readonly string[] Objects =
+        ["ball", "book", "apple", "cup", "kite", "hat", "box", "key", "doll", "drum", "shoe", "bell"];
+
+    public static readonly string[] Colours =
+        ["red", "blue", "green", "yellow", "pink", "black", "white", "brown"];
+
+    /// <summary>Counts as words, for "how many" answers (a person holds at most as many things as a story has).</summary>
+    public static readonly string[] Numbers = ["zero", "one", "two", "three"];
+
+    /// <summary>The answer to "who has" when an object lies somewhere.</summary>
+    public const string Nobody = "nobody";
+
+    /// <summary>Every other word the generator writes (verbs, articles, question words).</summary>
+    public static readonly string[] FunctionWords =
+    [
+        "is", "in", "the", "There", "a", "has", "goes", "to", "walks", "runs", "picks", "up", "takes", "puts", "down",
+        "drops", "gives", "paints", "Question", "Answer", "Who", "Where", "What", "colour", "How", "many", "things", "does", "have",
+    ];
+
+    /// <summary>Characters written between words: sentence ends, the question/answer layout.</summary>
+    public static readonly string[] Punctuation = [".", "?", ":", "\n"];
+
+    public static IEnumerable<string> AllWords() =>
+        Names.Concat(Places).Concat(Objects).Concat(Colours).Concat(Numbers).Append(Nobody).Concat(FunctionWords).Distinct(StringComparer.Ordinal);
+}
