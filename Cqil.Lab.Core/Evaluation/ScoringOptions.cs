@@ -19,8 +19,9 @@ public sealed record ScoringOptions
     /// <summary>
     /// … and when its attention scores (rows × heads × query block × keys) would pass this many floats; this
     /// bounds both the prefix pass and each pass of continuation rows. Default 2^20 (4 MiB): measured on
-    /// HellaSwag with stories260K, 2^19 … 2^21 scored alike (smaller passes pad less, larger ones run fewer
-    /// forwards) and 2^22 several times slower (fresh mmap'd pages, as above).
+    /// HellaSwag with stories260K (100 items, batch 64), 2^20 … 2^23 scored within 10% of each other (1.59,
+    /// 1.59, 1.51 s) once worker-thread heaps stay mapped (see NativeEnvironment); before that, 2^22 ran
+    /// several times slower.
     /// </summary>
     public long MaxAttentionElements { get; init; } = 1L << 20;
 
