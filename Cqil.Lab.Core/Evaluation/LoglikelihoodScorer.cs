@@ -6,12 +6,14 @@ namespace Cqil.Lab.Core.Evaluation;
 /// <summary>
 /// Scores log-likelihood requests with any <see cref="ICausalLm"/> (the baseline or a CQIL plan), grouped by
 /// document. In <see cref="ScoringMode.SharedPrefix"/> the tokens all requests of a document share (its
-/// context; for WinoGrande the sentence before the blank) run once into a KV cache, and every request's own
-/// tokens then run in one packed row per document (<see cref="TokenLayout"/>: each request sees the prefix and
-/// its own earlier tokens, positions restart after the prefix), so the prefix is neither recomputed nor copied
-/// per request. Documents are batched (longest first, so a batch holds similar lengths): shared prefixes
-/// left-padded in one pass, the packed requests right-padded in a second. Inputs longer than the model's context are
-/// cut from the left as lm-eval does ((context + continuation)[-(max_length + 1):][:-1]).
+/// context; for WinoGrande the sentence before the blank) run once into a KV cache, for a batch of documents
+/// at once (left-padded, longest prefixes first so a batch holds similar lengths). The requests' own tokens
+/// then run as rows after a copy of their document's cache entries (<see cref="KvCache.SelectSamples"/>),
+/// regrouped by length across the batch's documents, so rows are padded to similar lengths and each
+/// continuation attends to prefix + itself only: the attention work is p² + Σ c·(p + c) per document
+/// instead of Σ (p + c)². In <see cref="ScoringMode.Independent"/> nothing is shared and every request is one
+/// such row. Inputs longer than the model's context are cut from the left as lm-eval does
+/// ((context + continuation)[-(max_length + 1):][:-1]).
 /// Runs on the calling thread (put it on the model's <see cref="Runtime.DeviceWorker"/>).
 /// </summary>
 public sealed class LoglikelihoodScorer
@@ -38,27 +40,26 @@ public sealed class LoglikelihoodScorer
 
     /// <summary>
     /// Scores every request of every group; groups are documents whose requests may share a prefix.
-    /// <paramref name="progress"/> receives the number of requests scored after each batch; cancellation is
-    /// checked between batches.
+    /// <paramref name="progress"/> receives the number of requests scored after each batch of documents;
+    /// cancellation is checked between forward passes.
     /// </summary>
     public RequestScore[][] Score(IReadOnlyList<IReadOnlyList<TokenRequest>> groups, Action<int>? progress = null, CancellationToken cancellationToken = default)
     {
         var plans = groups.Select((g, i) => Plan(i, g)).ToArray();
         var results = groups.Select(g => new RequestScore[g.Count]).ToArray();
-        int vocab = lm.Model.Config.VocabSize;
-        var order = plans.OrderByDescending(p => p.Longest).ThenBy(p => p.Group).ToArray();
+        var order = plans.OrderByDescending(p => p.Prefix.Length).ThenByDescending(p => p.LongestRemainder).ThenBy(p => p.Group).ToArray();
         int done = 0;
         using var noGrad = no_grad();
         for (int start = 0; start < order.Length;)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = 1;
-            while (start + count < order.Length && count < options.BatchSize && Fits(order.AsSpan(start, count + 1)))
+            while (start + count < order.Length && count < options.BatchSize && PrefixesFit(order.AsSpan(start, count + 1)))
             {
                 count++;
             }
-            var batch = order.AsSpan(start, count).ToArray();
-            ScoreBatch(batch, results);
+            var batch = order[start..(start + count)];
+            ScoreBatch(batch, results, cancellationToken);
             start += count;
             done += batch.Sum(p => p.Rows.Length);
             progress?.Invoke(done);
@@ -66,22 +67,30 @@ public sealed class LoglikelihoodScorer
         return results;
     }
 
-    /// <summary>Whether a batch of these groups keeps its largest transient tensors within the budgets.</summary>
-    private bool Fits(ReadOnlySpan<GroupPlan> batch)
+    // The engine's prefill attention holds score blocks of up to 256 query rows against every key.
+    private long AttentionElements(long rows, long queries, long keys) => rows * lm.Model.Config.NumHeads * Math.Min(queries, 256) * keys;
+
+    /// <summary>Whether the prefix pass of a batch of these documents keeps its attention scores within budget.</summary>
+    private bool PrefixesFit(ReadOnlySpan<GroupPlan> batch)
     {
-        long groups = batch.Length, prefix = 0, rest = 0;
+        long prefix = 0;
         foreach (var plan in batch)
         {
             prefix = Math.Max(prefix, plan.Prefix.Length);
-            rest = Math.Max(rest, plan.RowWidth(options.Mode));
         }
-        long rows = options.Mode == ScoringMode.SharedPrefix ? groups : groups * batch.ToArray().Max(p => p.Rows.Length);
-        long heads = lm.Model.Config.NumHeads, vocab = lm.Model.Config.VocabSize;
-        // The engine's prefill attention holds score blocks of up to 256 query rows against every key.
-        long prefillScores = groups * heads * Math.Min(prefix, 256) * prefix;
-        long restScores = rows * heads * Math.Min(rest, 256) * (prefix + rest);
-        long logits = rows * rest * vocab;
-        return Math.Max(prefillScores, restScores) <= options.MaxAttentionElements && logits <= options.MaxLogitElements;
+        return AttentionElements(batch.Length, prefix, prefix) <= options.MaxAttentionElements;
+    }
+
+    /// <summary>Whether a pass over these rows (longest first) keeps its scores and logits within the budgets.</summary>
+    private bool RowsFit(ReadOnlySpan<PendingRow> rows)
+    {
+        long width = rows[0].Request.Remainder.Length, prefix = 0;
+        foreach (var row in rows)
+        {
+            prefix = Math.Max(prefix, row.Prefix);
+        }
+        return AttentionElements(rows.Length, width, prefix + width) <= options.MaxAttentionElements
+            && rows.Length * width * lm.Model.Config.VocabSize <= options.MaxLogitElements;
     }
 
     private sealed record RowPlan(int[] Full, int ContinuationStart, int[] Remainder)
@@ -89,18 +98,14 @@ public sealed class LoglikelihoodScorer
         public int Targets => Full.Length - ContinuationStart;
     }
 
+    /// <summary>A document: the prefix its requests share (empty when nothing is shared) and each request.</summary>
     private sealed record GroupPlan(int Group, int[] Prefix, RowPlan[] Rows)
     {
-        public int Longest => Prefix.Length + LongestRemainder;
-
         public int LongestRemainder => Rows.Length == 0 ? 0 : Rows.Max(r => r.Remainder.Length);
-
-        /// <summary>All requests' own tokens side by side (the packed row).</summary>
-        public int PackedLength => Rows.Sum(r => r.Remainder.Length);
-
-        /// <summary>Width of this document's second-pass row: packed in shared-prefix mode, else the longest request.</summary>
-        public int RowWidth(ScoringMode mode) => mode == ScoringMode.SharedPrefix ? PackedLength : LongestRemainder;
     }
+
+    /// <summary>A request's remaining tokens, to run after its document's prefix (batch slot <see cref="Sample"/>).</summary>
+    private readonly record struct PendingRow(int Sample, int Index, int Prefix, RowPlan Request);
 
     private GroupPlan Plan(int group, IReadOnlyList<TokenRequest> requests)
     {
@@ -146,186 +151,147 @@ public sealed class LoglikelihoodScorer
         return new GroupPlan(group, prefix == 0 ? [] : fulls[0][..prefix], rows);
     }
 
-    private void ScoreBatch(GroupPlan[] batch, RequestScore[][] results)
+    private void ScoreBatch(GroupPlan[] batch, RequestScore[][] results, CancellationToken cancellationToken)
     {
-        using var scope = NewDisposeScope();
-        var device = lm.Model.Device;
-        int b = batch.Length;
-        int prefixWidth = batch.Max(p => p.Prefix.Length);
-        bool packed = options.Mode == ScoringMode.SharedPrefix;
-        int vocab = lm.Model.Config.VocabSize;
-        KvCache? cache = null;
-        float[]? lastLogProbs = null;
-        // Where each (document, request, token) of the second pass landed: row and column in the output.
-        var rowOf = new int[b][];
-        var columnOf = new int[b][];
-        int rows = 0, width = 0;
-        float[]? logProbs = null;
-        long[]? argmax = null;
-        try
+        var sums = batch.Select(p => new double[p.Rows.Length]).ToArray();
+        var greedy = batch.Select(p => Enumerable.Repeat(true, p.Rows.Length).ToArray()).ToArray();
+        using (var prefixes = RunPrefixes(batch, sums, greedy))
         {
-            if (prefixWidth > 0)
+            // Longest first, so each pass pads its rows to about their own length.
+            var pending = batch.SelectMany((plan, g) => plan.Rows.Select((request, r) => new PendingRow(g, r, plan.Prefix.Length, request)))
+                .Where(row => row.Request.Remainder.Length > 0)
+                .OrderByDescending(row => row.Request.Remainder.Length).ThenBy(row => row.Sample).ThenBy(row => row.Index)
+                .ToArray();
+            for (int start = 0; start < pending.Length;)
             {
-                // Shared prefixes, left-padded so every last real token sits at the end.
-                var ids = new long[b * prefixWidth];
-                var mask = new bool[b * prefixWidth];
-                bool padded = false;
-                for (int g = 0; g < b; g++)
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = 1;
+                while (start + count < pending.Length && RowsFit(pending.AsSpan(start, count + 1)))
                 {
-                    int[] prefix = batch[g].Prefix;
-                    int offset = g * prefixWidth + prefixWidth - prefix.Length;
-                    padded |= prefix.Length < prefixWidth;
-                    for (int t = 0; t < prefix.Length; t++)
-                    {
-                        ids[offset + t] = prefix[t];
-                        mask[offset + t] = true;
-                    }
+                    count++;
                 }
-                cache = lm.NewCache(b, prefixWidth + Math.Max(batch.Max(p => p.RowWidth(options.Mode)), 1));
-                var logits = lm.Forward(tensor(ids, [b, prefixWidth], ScalarType.Int64, device), cache,
-                    padded ? tensor(mask, [b, prefixWidth], device: device) : null, LogitsFor.LastPosition);
-                lastLogProbs = logits.view(b, vocab).log_softmax(-1).cpu().data<float>().ToArray();
-                Forwards++;
-                TokensComputed += (long)b * prefixWidth;
-            }
-
-            width = batch.Max(p => p.RowWidth(options.Mode));
-            if (width > 0)
-            {
-                rows = packed ? b : b * batch.Max(p => p.Rows.Length);
-                var ids = new long[rows * width];
-                var targets = new long[rows * width];
-                var real = new bool[rows * width];
-                int[] positions = new int[rows * width];
-                int[] segment = new int[rows * width]; // request index within the row; −1 for padding
-                Array.Fill(segment, -1);
-                for (int g = 0; g < b; g++)
-                {
-                    var plan = batch[g];
-                    int p = plan.Prefix.Length;
-                    rowOf[g] = new int[plan.Rows.Length];
-                    columnOf[g] = new int[plan.Rows.Length];
-                    int column = 0;
-                    for (int r = 0; r < plan.Rows.Length; r++)
-                    {
-                        int row = packed ? g : g * (rows / b) + r;
-                        if (!packed)
-                        {
-                            column = 0;
-                        }
-                        rowOf[g][r] = row;
-                        columnOf[g][r] = column;
-                        var request = plan.Rows[r];
-                        for (int t = 0; t < request.Remainder.Length; t++)
-                        {
-                            int at = row * width + column + t;
-                            ids[at] = request.Remainder[t];
-                            targets[at] = request.Full[p + t + 1];
-                            real[at] = true;
-                            positions[at] = p + t;
-                            segment[at] = r;
-                        }
-                        column += request.Remainder.Length;
-                    }
-                }
-                var idTensor = tensor(ids, [rows, width], ScalarType.Int64, device);
-                Tensor logits;
-                if (packed)
-                {
-                    logits = lm.ForwardPacked(idTensor, cache, Layout(batch, rows, width, prefixWidth, positions, segment, device), LogitsFor.AllPositions);
-                }
-                else
-                {
-                    bool padded = real.Any(x => !x);
-                    logits = lm.Forward(idTensor, cache, padded ? tensor(real, [rows, width], device: device) : null, LogitsFor.AllPositions);
-                }
-                // log p(target) = logit(target) − logsumexp(logits), in float32, without a second [rows, T, V] tensor.
-                var target = tensor(targets, [rows, width, 1], ScalarType.Int64, device);
-                var picked = logits.gather(2, target).squeeze(2);
-                logProbs = (picked - logits.logsumexp(2)).cpu().data<float>().ToArray();
-                argmax = logits.argmax(2).cpu().data<long>().ToArray();
-                Forwards++;
-                TokensComputed += (long)rows * width;
+                RunRows(pending[start..(start + count)], prefixes, sums, greedy);
+                start += count;
             }
         }
-        finally
+        for (int g = 0; g < batch.Length; g++)
         {
-            cache?.Dispose();
-        }
-
-        for (int g = 0; g < b; g++)
-        {
-            var plan = batch[g];
-            int p = plan.Prefix.Length;
-            for (int r = 0; r < plan.Rows.Length; r++)
+            for (int r = 0; r < batch[g].Rows.Length; r++)
             {
-                var request = plan.Rows[r];
-                double sum = 0;
-                bool greedy = true;
-                for (int q = request.ContinuationStart - 1; q < request.Full.Length - 1; q++)
-                {
-                    int next = request.Full[q + 1];
-                    if (q == p - 1)
-                    {
-                        int at = g * vocab;
-                        sum += lastLogProbs![at + next];
-                        greedy &= ArgMax(lastLogProbs, at, vocab) == next;
-                    }
-                    else
-                    {
-                        int at = rowOf[g][r] * width + columnOf[g][r] + (q - p);
-                        sum += logProbs![at];
-                        greedy &= argmax![at] == next;
-                    }
-                }
-                results[plan.Group][r] = new RequestScore(sum, greedy, request.Targets);
+                results[batch[g].Group][r] = new RequestScore(sums[g][r], greedy[g][r], batch[g].Rows[r].Targets);
             }
         }
     }
 
     /// <summary>
-    /// Positions and visibility of the packed rows: every request of a document sees the document's prefix
-    /// (the last <c>p</c> of the left-padded cache slots) and its own earlier tokens; padding sees only itself.
+    /// Runs the batch's shared prefixes, left-padded so every last real token sits at the end, into a cache,
+    /// and scores the first continuation token of every request that starts right after its prefix. Null when
+    /// nothing is shared.
     /// </summary>
-    private static TokenLayout Layout(GroupPlan[] batch, int rows, int width, int prefixWidth, int[] positions, int[] segment, Device device)
+    private KvCache? RunPrefixes(GroupPlan[] batch, double[][] sums, bool[][] greedy)
     {
-        var visible = new bool[rows * width * (prefixWidth + width)];
-        for (int row = 0; row < rows; row++)
+        int b = batch.Length;
+        int width = batch.Max(p => p.Prefix.Length);
+        if (width == 0)
         {
-            int prefix = batch[row].Prefix.Length;
-            for (int i = 0; i < width; i++)
+            return null;
+        }
+        using var scope = NewDisposeScope();
+        var device = lm.Model.Device;
+        int choices = batch.Max(p => p.Rows.Length);
+        var ids = new long[b * width];
+        var real = new bool[b * width];
+        var firstTargets = new long[b * choices];
+        for (int g = 0; g < b; g++)
+        {
+            int[] prefix = batch[g].Prefix;
+            int offset = g * width + width - prefix.Length;
+            for (int t = 0; t < prefix.Length; t++)
             {
-                int s = segment[row * width + i];
-                if (s < 0)
-                {
-                    continue;
-                }
-                int baseAt = (row * width + i) * (prefixWidth + width);
-                for (int k = prefixWidth - prefix; k < prefixWidth; k++)
-                {
-                    visible[baseAt + k] = true;
-                }
-                for (int j = i; j >= 0 && segment[row * width + j] == s; j--)
-                {
-                    visible[baseAt + prefixWidth + j] = true;
-                }
+                ids[offset + t] = prefix[t];
+                real[offset + t] = true;
+            }
+            for (int r = 0; r < batch[g].Rows.Length; r++)
+            {
+                firstTargets[g * choices + r] = batch[g].Rows[r].Full[prefix.Length];
             }
         }
-        return new TokenLayout(
-            tensor(positions.Select(x => (long)x).ToArray(), [rows, width], ScalarType.Int64, device),
-            tensor(visible, [rows, width, prefixWidth + width], device: device));
+        bool padded = real.Contains(false);
+        var cache = lm.NewCache(b, width);
+        try
+        {
+            var logits = lm.Forward(tensor(ids, [b, width], ScalarType.Int64, device), cache,
+                padded ? tensor(real, [b, width], device: device) : null, LogitsFor.LastPosition).view(b, -1);
+            var logProbs = logits.gather(1, tensor(firstTargets, [b, choices], ScalarType.Int64, device)) - logits.logsumexp(1, keepdim: true);
+            float[] picked = logProbs.cpu().data<float>().ToArray();
+            long[] best = logits.argmax(1).cpu().data<long>().ToArray();
+            Forwards++;
+            TokensComputed += (long)b * width;
+            for (int g = 0; g < b; g++)
+            {
+                var plan = batch[g];
+                for (int r = 0; r < plan.Rows.Length; r++)
+                {
+                    if (plan.Prefix.Length > 0 && plan.Rows[r].ContinuationStart == plan.Prefix.Length)
+                    {
+                        sums[g][r] += picked[g * choices + r];
+                        greedy[g][r] &= best[g] == firstTargets[g * choices + r];
+                    }
+                }
+            }
+            return cache;
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
     }
 
-    private static int ArgMax(float[] values, int offset, int count)
+    /// <summary>
+    /// Runs requests' remaining tokens as right-padded rows, each after a copy of its document's prefix cache
+    /// (only the last positions any of these documents needs), and adds the log-probabilities of their
+    /// continuation tokens.
+    /// </summary>
+    private void RunRows(PendingRow[] rows, KvCache? prefixes, double[][] sums, bool[][] greedy)
     {
-        int best = 0;
-        for (int i = 1; i < count; i++)
+        using var scope = NewDisposeScope();
+        var device = lm.Model.Device;
+        int m = rows.Length;
+        int width = rows[0].Request.Remainder.Length;
+        int prefix = rows.Max(row => row.Prefix);
+        var ids = new long[m * width];
+        var targets = new long[m * width];
+        var real = new bool[m * width];
+        for (int i = 0; i < m; i++)
         {
-            if (values[offset + i] > values[offset + best])
+            var (p, request) = (rows[i].Prefix, rows[i].Request);
+            for (int t = 0; t < request.Remainder.Length; t++)
             {
-                best = i;
+                ids[i * width + t] = request.Remainder[t];
+                targets[i * width + t] = request.Full[p + t + 1];
+                real[i * width + t] = true;
             }
         }
-        return best;
+        bool padded = real.Contains(false);
+        using var cache = prefix > 0 ? prefixes!.SelectSamples(rows.Select(row => row.Sample).ToArray(), prefix, prefix + width) : null;
+        var logits = lm.Forward(tensor(ids, [m, width], ScalarType.Int64, device), cache,
+            padded ? tensor(real, [m, width], device: device) : null, LogitsFor.AllPositions);
+        // log p(target) = logit(target) − logsumexp(logits), in float32, without a second [rows, T, V] tensor.
+        var picked = logits.gather(2, tensor(targets, [m, width, 1], ScalarType.Int64, device)).squeeze(2) - logits.logsumexp(2);
+        float[] logProbs = picked.cpu().data<float>().ToArray();
+        long[] best = logits.argmax(2).cpu().data<long>().ToArray();
+        Forwards++;
+        TokensComputed += (long)m * width;
+        for (int i = 0; i < m; i++)
+        {
+            var (g, r, p, request) = rows[i];
+            // Column t predicts Full[p + t + 1]; only the continuation's tokens count.
+            for (int t = Math.Max(0, request.ContinuationStart - 1 - p); t < request.Remainder.Length; t++)
+            {
+                sums[g][r] += logProbs[i * width + t];
+                greedy[g][r] &= best[i * width + t] == targets[i * width + t];
+            }
+        }
     }
 }

@@ -4,8 +4,9 @@ namespace Cqil.Lab.Core.Evaluation;
 public enum ScoringMode
 {
     /// <summary>
-    /// The tokens the requests of a document share (the context, for most tasks) are run once; the KV cache
-    /// is then repeated once per request and only each request's own tokens run after it. The default.
+    /// The tokens the requests of a document share (the context, for most tasks) are run once into a KV
+    /// cache; each request's own tokens then run after a copy of that cache, batched with other requests of
+    /// similar length. The default.
     /// </summary>
     SharedPrefix,
 

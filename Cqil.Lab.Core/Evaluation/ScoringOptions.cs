@@ -5,11 +5,11 @@ public sealed record ScoringOptions
 {
     public ScoringMode Mode { get; init; } = ScoringMode.SharedPrefix;
 
-    /// <summary>Documents (request groups) per forward batch, at most.</summary>
+    /// <summary>Documents (request groups) whose shared prefixes run in one forward pass, at most.</summary>
     public int BatchSize { get; init; } = 32;
 
     /// <summary>
-    /// A batch also stops growing when its logits (rows × new tokens × vocabulary) would pass this many floats.
+    /// A pass also stops growing when its logits (rows × new tokens × vocabulary) would pass this many floats.
     /// Default 2^22 (16 MiB): on the CPU build machine, transient tensors past a few tens of MiB are served by
     /// fresh mmap'd pages and a batch slows down several-fold (measured: stories260K forward of 32×186 tokens
     /// took 1.9 s, 16×186 took 0.09 s). Raise both budgets on a GPU.
@@ -17,9 +17,11 @@ public sealed record ScoringOptions
     public long MaxLogitElements { get; init; } = 1L << 22;
 
     /// <summary>
-    /// … and when its attention scores (rows × heads × query block × keys) would pass this many floats. Default
-    /// 2^20 (4 MiB): measured on HellaSwag with stories260K, 2^20 scored fastest of 2^18 … 2^22; larger batches
-    /// of padded rows got slower per token, not faster.
+    /// … and when its attention scores (rows × heads × query block × keys) would pass this many floats; this
+    /// bounds both the prefix pass and each pass of continuation rows. Default 2^20 (4 MiB): measured on
+    /// HellaSwag with stories260K (100 items, batch 64), 2^20 … 2^23 scored within 10% of each other (1.59,
+    /// 1.59, 1.51 s) once worker-thread heaps stay mapped (see NativeEnvironment); before that, 2^22 ran
+    /// several times slower.
     /// </summary>
     public long MaxAttentionElements { get; init; } = 1L << 20;
 

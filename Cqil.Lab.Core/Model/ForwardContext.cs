@@ -83,35 +83,6 @@ public sealed class ForwardContext
         }
     }
 
-    /// <summary>A pass with explicit positions and visibility (<see cref="TokenLayout"/>).</summary>
-    public static ForwardContext Create(RotaryEmbedding rotary, int batch, int tokens, KvCache? cache, TokenLayout layout, Device device)
-    {
-        int past = cache?.Length ?? 0;
-        if (cache is not null)
-        {
-            if (cache.Batch != batch)
-            {
-                throw new ArgumentException($"cache holds batch {cache.Batch}, input has {batch}");
-            }
-            cache.Reserve(tokens);
-        }
-        if (layout.Positions.shape[0] != batch || layout.Positions.shape[1] != tokens
-            || layout.Visible.shape[0] != batch || layout.Visible.shape[1] != tokens || layout.Visible.shape[2] != past + tokens)
-        {
-            throw new ArgumentException($"layout shapes [{string.Join(",", layout.Positions.shape)}] / [{string.Join(",", layout.Visible.shape)}] do not fit batch {batch}, {tokens} new and {past} cached positions");
-        }
-        var positions = layout.Positions.to(ScalarType.Int64).to(device);
-        var visible = layout.Visible.to(ScalarType.Bool).to(device);
-        var real = visible.narrow(2, past, tokens).diagonal(0, 1, 2);
-        cache?.RecordPadding(real);
-        var (cos, sin) = rotary.ForPositions(positions, (int)positions.max().item<long>());
-        var queryIndex = arange(past, past + tokens, ScalarType.Int64, device).view(tokens, 1);
-        var keyIndex = arange(past + tokens, ScalarType.Int64, device).view(1, past + tokens);
-        var self = keyIndex.eq(queryIndex).view(1, 1, tokens, past + tokens);
-        var mask = visible.view(batch, 1, tokens, past + tokens).logical_or(self);
-        return new ForwardContext(batch, tokens, past, cache, cos, sin, mask, isCausal: false);
-    }
-
     /// <summary>
     /// Prepares a pass over <paramref name="tokens"/> new positions. <paramref name="paddingMask"/> ([B, T],
     /// nonzero = real token) may be null when nothing is padded. Padded positions get no rotary position of

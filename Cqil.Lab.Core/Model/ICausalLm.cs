@@ -24,7 +24,4 @@ public interface ICausalLm
     /// <paramref name="paddingMask"/> [B, T] marks real tokens (nonzero) when the batch is padded.
     /// </summary>
     Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions);
-
-    /// <summary>The same with explicit positions and visibility (several continuations packed into one row).</summary>
-    Tensor ForwardPacked(Tensor ids, KvCache? cache, TokenLayout layout, LogitsFor logits = LogitsFor.AllPositions);
 }

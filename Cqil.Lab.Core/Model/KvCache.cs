@@ -23,7 +23,7 @@ public sealed class KvCache : IDisposable
         Device = device;
     }
 
-    public int Batch { get; private set; }
+    public int Batch { get; }
     public int Capacity { get; private set; }
     public Device Device { get; }
 
@@ -100,25 +100,38 @@ public sealed class KvCache : IDisposable
     public void Advance(int tokens) => Length += tokens;
 
     /// <summary>
-    /// Repeats every sample <paramref name="times"/> times along the batch, so several continuations can
-    /// decode from one computed prefix (shared-context scoring).
+    /// A new cache holding the samples <paramref name="samples"/> of this one (a sample may appear several
+    /// times), so several continuations can run after one computed prefix (shared-context scoring). Only the
+    /// last <paramref name="positions"/> cached positions are kept: with left-padded prefixes the dropped
+    /// ones must be padding for every selected sample. The copy has room for <paramref name="capacity"/> positions.
     /// </summary>
-    public void RepeatBatch(int times)
+    public KvCache SelectSamples(IReadOnlyList<int> samples, int positions, int capacity)
     {
-        foreach (var slot in slots.Values)
+        if (positions > Length || capacity < positions || samples.Count == 0)
         {
-            slot.RepeatBatch(times);
+            throw new ArgumentOutOfRangeException(nameof(positions), $"cannot keep {positions} of {Length} positions in a cache of {capacity} for {samples.Count} samples");
         }
+        if (KeyMask is null && positions != Length)
+        {
+            throw new ArgumentException("an unpadded cache holds no padding to drop", nameof(positions));
+        }
+        int start = Length - positions;
+        var selected = new KvCache(samples.Count, capacity, Device) { Length = positions };
+        using var scope = NewDisposeScope();
+        long[] rows = samples.Select(i => (long)i).ToArray();
+        foreach (var (unit, slot) in slots)
+        {
+            selected.slots[unit] = slot.Select(rows, start, positions, capacity);
+        }
+        var index = tensor(rows, ScalarType.Int64, Device);
         if (KeyMask is not null)
         {
-            var mask = KeyMask.repeat_interleave(times, 0).DetachFromDisposeScope();
-            var real = RealTokens!.repeat_interleave(times, 0).DetachFromDisposeScope();
-            KeyMask.Dispose();
-            RealTokens.Dispose();
-            KeyMask = mask;
-            RealTokens = real;
+            selected.KeyMask = zeros([samples.Count, capacity], ScalarType.Bool, Device).DetachFromDisposeScope();
+            selected.KeyMask.narrow(1, 0, positions).copy_(KeyMask.narrow(1, start, positions).index_select(0, index));
+            // Rotary positions count real tokens, so dropping leading padding leaves them unchanged.
+            selected.RealTokens = RealTokens!.index_select(0, index).DetachFromDisposeScope();
         }
-        Batch *= times;
+        return selected;
     }
 
     public void Dispose()

@@ -15,6 +15,12 @@ public sealed class KvSlot : IDisposable
         Values = zeros([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
     }
 
+    private KvSlot(Tensor keys, Tensor values)
+    {
+        Keys = keys;
+        Values = values;
+    }
+
     public Tensor Keys { get; private set; }
     public Tensor Values { get; private set; }
 
@@ -48,15 +54,21 @@ public sealed class KvSlot : IDisposable
         Values = v;
     }
 
-    /// <summary>Repeats each sample's history <paramref name="times"/> times along the batch (shared-prefix scoring).</summary>
-    public void RepeatBatch(long times)
+    /// <summary>
+    /// A new slot holding positions [<paramref name="start"/>, start + <paramref name="count"/>) of the samples
+    /// <paramref name="samples"/> (repeats allowed), with room for <paramref name="capacity"/> positions.
+    /// </summary>
+    public KvSlot Select(long[] samples, long start, long count, long capacity)
     {
-        var k = Keys.repeat_interleave(times, 0).DetachFromDisposeScope();
-        var v = Values.repeat_interleave(times, 0).DetachFromDisposeScope();
-        Keys.Dispose();
-        Values.Dispose();
-        Keys = k;
-        Values = v;
+        var shape = Keys.shape.ToArray();
+        shape[0] = samples.Length;
+        shape[2] = capacity;
+        var slot = new KvSlot(zeros(shape, Keys.dtype, Keys.device).DetachFromDisposeScope(), zeros(shape, Values.dtype, Values.device).DetachFromDisposeScope());
+        using var scope = NewDisposeScope();
+        var index = tensor(samples, ScalarType.Int64, Keys.device);
+        slot.Keys.narrow(2, 0, count).copy_(Keys.narrow(2, start, count).index_select(0, index));
+        slot.Values.narrow(2, 0, count).copy_(Values.narrow(2, start, count).index_select(0, index));
+        return slot;
     }
 
     public void Dispose()

@@ -79,20 +79,10 @@ public sealed class LlamaModel : ICausalLm, IDisposable
     }
 
     /// <summary>The baseline: every layer in order.</summary>
-    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions) =>
-        Run(ids, cache, () => BeginForward(ids, cache, paddingMask), logits);
-
-    public Tensor ForwardPacked(Tensor ids, KvCache? cache, TokenLayout layout, LogitsFor logits = LogitsFor.AllPositions) =>
-        Run(ids, cache, () => BeginPackedForward(ids, cache, layout), logits);
-
-    /// <summary>Shared per-pass state for new tokens ids [B, T] with explicit positions and visibility.</summary>
-    public ForwardContext BeginPackedForward(Tensor ids, KvCache? cache, TokenLayout layout) =>
-        ForwardContext.Create(Rotary, (int)ids.shape[0], (int)ids.shape[1], cache, layout, Device);
-
-    private Tensor Run(Tensor ids, KvCache? cache, Func<ForwardContext> begin, LogitsFor logits)
+    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions)
     {
         using var scope = NewDisposeScope();
-        var ctx = begin();
+        var ctx = BeginForward(ids, cache, paddingMask);
         var x = Embed(ids);
         foreach (var layer in Layers)
         {

@@ -35,12 +35,16 @@ public static partial class NativeEnvironment
     /// multi-megabyte block is unmapped or trimmed, and the next op faults its pages in again; in this VM
     /// that made a softmax over 8 MB take 30 ms instead of 2. Blocks up to 32 MB (glibc's maximum) now come
     /// from the heap, and the heap is trimmed only past 1 GiB of free space (or by <see cref="TrimNativeHeap"/>).
+    /// The top pad matters for worker threads: their allocations come from per-thread arenas made of 64 MiB
+    /// heaps, and glibc unmaps such a heap as soon as it is empty unless the pad keeps it; measured on
+    /// HellaSwag scoring with stories260K, the shared-context scorer went from 2.2 s to 1.6 s per 100 items.
     /// </summary>
     private static void KeepFreedMemoryForReuse()
     {
-        const int TrimThreshold = -1, MmapThreshold = -3;
+        const int TrimThreshold = -1, TopPad = -2, MmapThreshold = -3;
         Mallopt(MmapThreshold, 32 << 20);
         Mallopt(TrimThreshold, 1 << 30);
+        Mallopt(TopPad, 64 << 20);
     }
 
     /// <summary>

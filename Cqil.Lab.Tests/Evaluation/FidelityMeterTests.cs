@@ -19,8 +19,6 @@ public sealed class FidelityMeterTests
         public KvCache NewCache(int batch, int capacity) => model.NewCache(batch, capacity);
         public TorchSharp.torch.Tensor Forward(TorchSharp.torch.Tensor ids, KvCache? cache = null, TorchSharp.torch.Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions) =>
             model.Forward(ids, cache, paddingMask, logits);
-        public TorchSharp.torch.Tensor ForwardPacked(TorchSharp.torch.Tensor ids, KvCache? cache, TokenLayout layout, LogitsFor logits = LogitsFor.AllPositions) =>
-            model.ForwardPacked(ids, cache, layout, logits);
     }
 
     [Fact]

@@ -107,6 +107,62 @@ public sealed class KvCacheTests
         }
     }
 
+    [Fact]
+    public void Selected_samples_continue_like_each_sequence_run_alone()
+    {
+        using var model = RandomModel.Create(Config, seed: 4, std: 0.3);
+        long[] a = [1, 9, 33, 4, 71];
+        long[] b = [1, 12, 5, 88, 2, 64, 30, 17, 50];
+        int width = b.Length;
+        var padded = new long[2 * width];
+        var mask = new bool[2 * width];
+        for (int i = 0; i < width; i++)
+        {
+            int ai = i - (width - a.Length);
+            padded[i] = ai >= 0 ? a[ai] : 0;
+            mask[i] = ai >= 0;
+            padded[width + i] = b[i];
+            mask[width + i] = true;
+        }
+        // Three continuations (right-padded to 3 tokens): two after b, one after a.
+        long[][] continuations = [[40, 41, 42], [43, 44], [45, 46, 47]];
+        int[] samples = [1, 1, 0];
+
+        using var noGrad = no_grad();
+        using var prefixes = model.NewCache(2, width);
+        using (var scope = NewDisposeScope())
+        {
+            model.Forward(tensor(padded, [2, width]), prefixes, tensor(mask, [2, width]), LogitsFor.None);
+        }
+        foreach (int kept in new[] { width, a.Length })
+        {
+            // Keeping only a's length drops the padding in front of a: select a alone then.
+            int[] chosen = kept == width ? samples : [0];
+            long[][] rows = kept == width ? continuations : [continuations[2]];
+            using var cache = prefixes.SelectSamples(chosen, kept, kept + 3);
+            Assert.Equal(chosen.Length, cache.Batch);
+            Assert.Equal(kept, cache.Length);
+            using var scope = NewDisposeScope();
+            var ids = rows.SelectMany(c => c.Concat(Enumerable.Repeat(0L, 3 - c.Length))).ToArray();
+            var real = rows.SelectMany(c => Enumerable.Range(0, 3).Select(i => i < c.Length)).ToArray();
+            var logits = model.Forward(tensor(ids, [rows.Length, 3]), cache, tensor(real, [rows.Length, 3]));
+            for (int r = 0; r < rows.Length; r++)
+            {
+                long[] alone = [.. chosen[r] == 0 ? a : b, .. rows[r]];
+                var expected = ModelRun.Logits(model, alone);
+                double d = ModelRun.MaxAbsDiff(ModelRun.ToMatrix(logits[r].narrow(0, 0, rows[r].Length)), Slice(expected, alone.Length - rows[r].Length, rows[r].Length));
+                Assert.True(d < 1e-4, $"kept {kept}, row {r}: {d}");
+            }
+        }
+        // An unpadded cache has no padding in front to drop.
+        using var plain = model.NewCache(1, a.Length);
+        using (var scope = NewDisposeScope())
+        {
+            model.Forward(tensor(a, [1, a.Length]), plain, null, LogitsFor.None);
+        }
+        Assert.Throws<ArgumentException>(() => plain.SelectSamples([0], 3, 6));
+    }
+
     private static float[,] Slice(float[,] m, int start, int count)
     {
         var s = new float[count, m.GetLength(1)];

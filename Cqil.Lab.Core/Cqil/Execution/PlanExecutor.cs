@@ -37,16 +37,10 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
 
     public KvCache NewCache(int batch, int capacity) => new(batch, capacity, Model.Device);
 
-    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions) =>
-        Run(ids, cache, () => Model.BeginForward(ids, cache, paddingMask), logits);
-
-    public Tensor ForwardPacked(Tensor ids, KvCache? cache, TokenLayout layout, LogitsFor logits = LogitsFor.AllPositions) =>
-        Run(ids, cache, () => Model.BeginPackedForward(ids, cache, layout), logits);
-
-    private Tensor Run(Tensor ids, KvCache? cache, Func<ForwardContext> begin, LogitsFor logits)
+    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions)
     {
         using var scope = NewDisposeScope();
-        var ctx = begin();
+        var ctx = Model.BeginForward(ids, cache, paddingMask);
         PrepareContext(ctx);
         BeginPass();
         try
