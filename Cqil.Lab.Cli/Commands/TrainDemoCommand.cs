@@ -26,10 +26,13 @@ public static class TrainDemoCommand
         var shallowSteps = new Option<int>("--shallow-steps") { Description = "With --grow-from: steps of the shallow model (of --steps)", DefaultValueFactory = _ => defaults.ShallowSteps };
         var grownRate = new Option<double>("--grown-learning-rate") { Description = "With --grow-from: peak learning rate after growing", DefaultValueFactory = _ => defaults.GrownPeakLearningRate };
         var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations (0 = only at the end)", DefaultValueFactory = _ => defaults.EvaluateEvery };
+        var contextWeight = new Option<double>("--context-weight") { Description = "Loss weight of every token but the answers, relative to answers (0–1)", DefaultValueFactory = _ => defaults.ContextWeight };
+        var probeRate = new Option<double>("--probe-rate") { Description = "Chance of a probe question after the intro and after each event of a training story (0–1)", DefaultValueFactory = _ => defaults.ProbeRate };
+        var heads = new Option<int>("--heads") { Description = "Attention heads (hidden must split into heads of even size)", DefaultValueFactory = _ => defaults.Model.Heads };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train-demo", "Train the demo model and write it with its tokenizer, benchmark tasks, held-out text and a report (the committed models/demo is `--out models/demo`).");
-        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, grownRate, evaluateEvery, threads })
+        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, grownRate, evaluateEvery, contextWeight, probeRate, heads, threads })
         {
             command.Options.Add(option);
         }
@@ -51,7 +54,9 @@ public static class TrainDemoCommand
                 ShallowSteps = parse.GetValue(shallowSteps),
                 GrownPeakLearningRate = parse.GetValue(grownRate),
                 EvaluateEvery = parse.GetValue(evaluateEvery),
-                Model = defaults.Model with { Layers = parse.GetValue(layers), Hidden = width, Intermediate = 3 * width },
+                ContextWeight = parse.GetValue(contextWeight),
+                ProbeRate = parse.GetValue(probeRate),
+                Model = defaults.Model with { Layers = parse.GetValue(layers), Hidden = width, Heads = parse.GetValue(heads), Intermediate = 3 * width },
             };
             settings.Validate();
             using var worker = new DeviceWorker(Cqil.Lab.Core.Runtime.TorchRuntime.ParseDevice("cpu"), threadCount, "cqil-train");
@@ -77,7 +82,7 @@ public static class TrainDemoCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"held-out perplexity {report.HeldOutPerplexity:F3}"));
             foreach (var t in report.Tasks)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t.Task,-13} acc {t.Accuracy:P1}  acc_norm {t.NormalizedAccuracy:P1}  under {report.Plan}: {t.PlanAccuracy:P1}  ({t.Items} items, chance {t.Chance:P0})"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t.Task,-13} acc {t.Accuracy:P1}  acc_norm {t.NormalizedAccuracy:P1}{(t.PlanAccuracy is { } planned ? $"  under {report.Plan}: {planned:P1}" : "")}  ({t.Items} items, chance {t.Chance:P0})"));
             }
             output.WriteLine("adjacent layer-input cosine: " + string.Join(" ", report.AdjacentCosine.Select(v => v.ToString("F3", CultureInfo.InvariantCulture))));
             return CqilCommandLine.Success;

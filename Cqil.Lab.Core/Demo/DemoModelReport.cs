@@ -9,14 +9,14 @@ using Cqil.Lab.Core.Tokenization;
 
 namespace Cqil.Lab.Core.Demo;
 
-/// <summary>Accuracy on one task, for the unchanged model and under the demo's CQIL plan.</summary>
+/// <summary>Accuracy on one task, for the unchanged model and under the demo's CQIL plan (null without one).</summary>
 public sealed record DemoTaskResult(
     [property: JsonPropertyName("task")] string Task,
     [property: JsonPropertyName("items")] int Items,
     [property: JsonPropertyName("chance")] double Chance,
     [property: JsonPropertyName("acc")] double Accuracy,
     [property: JsonPropertyName("acc_norm")] double NormalizedAccuracy,
-    [property: JsonPropertyName("plan_acc")] double PlanAccuracy);
+    [property: JsonPropertyName("plan_acc")] double? PlanAccuracy);
 
 /// <summary>
 /// What the demo model achieves, measured on its held-out data: task accuracy (baseline and a P=2 plan over
@@ -28,7 +28,8 @@ public sealed record DemoModelReport
     [JsonPropertyName("parameters")] public required long Parameters { get; init; }
     [JsonPropertyName("heldout_perplexity")] public required double HeldOutPerplexity { get; init; }
     [JsonPropertyName("heldout_stories")] public required int HeldOutStories { get; init; }
-    [JsonPropertyName("plan")] public required string Plan { get; init; }
+    /// <summary>The P=2 middle-third plan, or null for models under 3 layers (shallow experiments), which have none.</summary>
+    [JsonPropertyName("plan")] public required string? Plan { get; init; }
     [JsonPropertyName("tasks")] public required IReadOnlyList<DemoTaskResult> Tasks { get; init; }
 
     /// <summary>Token-mean cosine of x_ℓ and x_{ℓ+1} on the held-out text, ℓ = 0 … L−2.</summary>
@@ -44,17 +45,17 @@ public sealed record DemoModelReport
         string heldOutText, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var plan = DemoPlans.MiddleThirdPairs(model.Config.NumLayers);
-        using var planned = PlanExecutors.Create(model, plan, ExecutionMode.Reference);
+        var plan = model.Config.NumLayers >= DemoPlans.FewestLayers ? DemoPlans.MiddleThirdPairs(model.Config.NumLayers) : null;
+        using var planned = plan is null ? null : PlanExecutors.Create(model, plan, ExecutionMode.Reference);
         var results = new List<DemoTaskResult>();
         foreach (var (task, items) in tasks)
         {
-            progress?.Report($"scoring {StoryTasks.Name(task)} ({items.Items.Count} items, baseline and {plan.Describe()})");
+            progress?.Report($"scoring {StoryTasks.Name(task)} ({items.Items.Count} items, baseline{(plan is null ? "" : " and " + plan.Describe())})");
             var baseline = TaskEvaluator.Run(model, tokenizer, items, cancellationToken: cancellationToken).Result;
-            var grouped = TaskEvaluator.Run(planned, tokenizer, items, cancellationToken: cancellationToken).Result;
+            var grouped = planned is null ? null : TaskEvaluator.Run(planned, tokenizer, items, cancellationToken: cancellationToken).Result;
             double chance = items.Items.Cast<MultipleChoiceItem>().Average(i => 1.0 / i.Choices.Count);
             results.Add(new DemoTaskResult(StoryTasks.Name(task), items.Items.Count, chance,
-                baseline.Metric("acc").Value, baseline.Metric("acc_norm").Value, grouped.Metric("acc").Value));
+                baseline.Metric("acc").Value, baseline.Metric("acc_norm").Value, grouped?.Metric("acc").Value));
         }
 
         var stories = heldOutText.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -71,7 +72,7 @@ public sealed record DemoModelReport
             Parameters = model.Config.ParameterCount,
             HeldOutPerplexity = perplexity,
             HeldOutStories = stories.Length,
-            Plan = plan.Describe(),
+            Plan = plan?.Describe(),
             Tasks = results,
             AdjacentCosine = analysis.Cosine.Adjacent(),
             SimilaritySamples = analysis.Data.Samples,

@@ -53,11 +53,11 @@ public static class DemoReadme
         s.AppendLine(string.Create(c, $"Trained {training.Steps} steps × {settings.BatchSize} stories ({training.Tokens:N0} tokens) in {training.Elapsed.TotalMinutes:F1} min ({training.TokensPerSecond:F0} tokens/s, {threads} threads, {Environment.ProcessorCount} cores); whole build {result.Total.TotalMinutes:F1} min."));
         s.AppendLine(string.Create(c, $"Held-out perplexity: **{report.HeldOutPerplexity:F3}** per token over {report.HeldOutStories} stories (the narrative is random, so it cannot approach 1)."));
         s.AppendLine();
-        s.AppendLine(string.Create(c, $"| task | items | chance | acc | acc_norm | acc under {report.Plan} (reference) |"));
+        s.AppendLine(string.Create(c, $"| task | items | chance | acc | acc_norm | acc under {report.Plan ?? "no plan (under 3 layers)"} (reference) |"));
         s.AppendLine("|---|---|---|---|---|---|");
         foreach (var t in report.Tasks)
         {
-            s.AppendLine(string.Create(c, $"| {t.Task} | {t.Items} | {t.Chance:P0} | {t.Accuracy:P1} | {t.NormalizedAccuracy:P1} | {t.PlanAccuracy:P1} |"));
+            s.AppendLine(string.Create(c, $"| {t.Task} | {t.Items} | {t.Chance:P0} | {t.Accuracy:P1} | {t.NormalizedAccuracy:P1} | {(t.PlanAccuracy is { } planned ? planned.ToString("P1", c) : "–")} |"));
         }
         s.AppendLine();
         s.AppendLine(string.Create(c, $"Adjacent layer-input cosine S[ℓ, ℓ+1] on the held-out text ({report.SimilaritySamples} samples):"));

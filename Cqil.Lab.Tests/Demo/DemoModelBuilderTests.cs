@@ -49,6 +49,30 @@ public sealed class DemoModelBuilderTests
     }
 
     [Fact]
+    public void A_two_layer_build_reports_without_a_plan_instead_of_failing_after_training()
+    {
+        using var folder = new TempDirectory();
+        var settings = new DemoTrainingSettings
+        {
+            Seed = 4,
+            Model = new DemoModelSpec { Layers = 2, Hidden = 32, Heads = 2, Intermediate = 64 },
+            Steps = 2,
+            BatchSize = 2,
+            WarmupSteps = 1,
+            EvaluationItemsPerTask = 2,
+            ItemsPerTask = 4,
+            HeldOutTextStories = 3,
+            CheckpointEvery = 0,
+        };
+        var result = DemoModelBuilder.Build(folder.Path, settings, threads: 1);
+
+        Assert.Null(result.Report.Plan);
+        Assert.All(result.Report.Tasks, t => Assert.Null(t.PlanAccuracy));
+        Assert.Single(result.Report.AdjacentCosine);
+        Assert.Contains("no plan (under 3 layers)", File.ReadAllText(new DemoFolder(folder.Path).ReadmeFile));
+    }
+
+    [Fact]
     public void A_growing_build_trains_a_shallow_model_then_the_full_depth()
     {
         using var folder = new TempDirectory();
