@@ -14,7 +14,14 @@ var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
-    Console.Error.WriteLine($"usage: dotnet run -c Release --project Cqil.Lab.Benchmarks -- <{string.Join("|", benchmarks.Keys)}> [--quick] [--out FILE.json]");
+    Console.Error.WriteLine($"usage: dotnet run -c Release --project Cqil.Lab.Benchmarks -- <{string.Join("|", benchmarks.Keys)}> [--quick] [--out FILE.json] [--prefill-attention blocks|fused]");
     return 2;
 }
-return run(BenchmarkArgs.Parse(args[1..]));
+var parsed = BenchmarkArgs.Parse(args[1..]);
+// `--prefill-attention fused` runs every side with libtorch's fused prefill kernel instead of the engine's blocks.
+if (parsed.Extra.GetValueOrDefault("prefill-attention") is { } kernel)
+{
+    Cqil.Lab.Core.Model.LayerMath.PrefillKernel = Enum.TryParse<Cqil.Lab.Core.Model.PrefillAttention>(kernel, ignoreCase: true, out var k)
+        ? k : throw new ArgumentException($"--prefill-attention must be blocks or fused, got '{kernel}'");
+}
+return run(parsed);
