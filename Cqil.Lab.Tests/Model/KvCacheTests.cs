@@ -65,19 +65,8 @@ public sealed class KvCacheTests
     public void Left_padded_batch_matches_each_sequence_run_alone_in_prefill_and_decode()
     {
         using var model = RandomModel.Create(Config, seed: 3, std: 0.3);
-        long[] a = [1, 9, 33, 4, 71];
-        long[] b = [1, 12, 5, 88, 2, 64, 30, 17, 50];
+        var (a, b, padded, mask) = LeftPaddedPair();
         int width = b.Length;
-        var padded = new long[2 * width];
-        var mask = new bool[2 * width];
-        for (int i = 0; i < width; i++)
-        {
-            int ai = i - (width - a.Length);
-            padded[i] = ai >= 0 ? a[ai] : 0;
-            mask[i] = ai >= 0;
-            padded[width + i] = b[i];
-            mask[width + i] = true;
-        }
         var expectedA = ModelRun.Logits(model, a);
         var expectedB = ModelRun.Logits(model, b);
 
@@ -111,19 +100,8 @@ public sealed class KvCacheTests
     public void Selected_samples_continue_like_each_sequence_run_alone()
     {
         using var model = RandomModel.Create(Config, seed: 4, std: 0.3);
-        long[] a = [1, 9, 33, 4, 71];
-        long[] b = [1, 12, 5, 88, 2, 64, 30, 17, 50];
+        var (a, b, padded, mask) = LeftPaddedPair();
         int width = b.Length;
-        var padded = new long[2 * width];
-        var mask = new bool[2 * width];
-        for (int i = 0; i < width; i++)
-        {
-            int ai = i - (width - a.Length);
-            padded[i] = ai >= 0 ? a[ai] : 0;
-            mask[i] = ai >= 0;
-            padded[width + i] = b[i];
-            mask[width + i] = true;
-        }
         // Three continuations (right-padded to 3 tokens): two after b, one after a.
         long[][] continuations = [[40, 41, 42], [43, 44], [45, 46, 47]];
         int[] samples = [1, 1, 0];
@@ -180,5 +158,24 @@ public sealed class KvCacheTests
     {
         var values = Enumerable.Range(0, logits.GetLength(1)).Select(i => logits[row, i]).OrderDescending().Take(2).ToArray();
         return values[0] - values[1];
+    }
+
+    // Two sequences of different lengths as one left-padded batch [2, len(b)] with its mask of real tokens.
+    private static (long[] A, long[] B, long[] Padded, bool[] Mask) LeftPaddedPair()
+    {
+        long[] a = [1, 9, 33, 4, 71];
+        long[] b = [1, 12, 5, 88, 2, 64, 30, 17, 50];
+        int width = b.Length;
+        var padded = new long[2 * width];
+        var mask = new bool[2 * width];
+        for (int i = 0; i < width; i++)
+        {
+            int ai = i - (width - a.Length);
+            padded[i] = ai >= 0 ? a[ai] : 0;
+            mask[i] = ai >= 0;
+            padded[width + i] = b[i];
+            mask[width + i] = true;
+        }
+        return (a, b, padded, mask);
     }
 }
