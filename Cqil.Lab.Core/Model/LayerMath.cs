@@ -85,13 +85,7 @@ public static class LayerMath
 
     private static Tensor AttendFused(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
     {
-        long b = q.shape[0], h = q.shape[1], d = q.shape[3];
-        long hkv = k.shape[1], s = k.shape[2], group = h / hkv;
-        if (group > 1)
-        {
-            k = k.unsqueeze(2).expand(b, hkv, group, s, d).reshape(b, h, s, d);
-            v = v.unsqueeze(2).expand(b, hkv, group, s, d).reshape(b, h, s, d);
-        }
+        (k, v) = (RepeatKvHeads(k, q.shape[1]), RepeatKvHeads(v, q.shape[1]));
         // Without a mask bias the pass is plain causal attention over exactly the new tokens (no past, no padding).
         return ctx.MaskBias is null
             ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
@@ -106,13 +100,9 @@ public static class LayerMath
     private static Tensor AttendBlocks(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
     {
         long b = q.shape[0], h = q.shape[1], t = q.shape[2], d = q.shape[3];
-        long hkv = k.shape[1], s = k.shape[2], group = h / hkv;
+        long s = k.shape[2];
         long past = s - t;
-        if (group > 1)
-        {
-            k = k.unsqueeze(2).expand(b, hkv, group, s, d).reshape(b, h, s, d);
-            v = v.unsqueeze(2).expand(b, hkv, group, s, d).reshape(b, h, s, d);
-        }
+        (k, v) = (RepeatKvHeads(k, h), RepeatKvHeads(v, h));
         var qs = (q * (1.0 / Math.Sqrt(d))).reshape(b * h, t, d);
         var ks = k.reshape(b * h, s, d);
         var vs = v.reshape(b * h, s, d);
@@ -132,6 +122,13 @@ public static class LayerMath
         }
         var output = outputs.Count == 1 ? outputs[0] : cat(outputs, 1);
         return output.view(b, h, t, d);
+    }
+
+    /// <summary>Key or value heads [B, Hkv, S, D] repeated so each of <paramref name="heads"/> query heads has its own (grouped-query attention).</summary>
+    private static Tensor RepeatKvHeads(Tensor x, long heads)
+    {
+        long b = x.shape[0], hkv = x.shape[1], s = x.shape[2], d = x.shape[3];
+        return heads == hkv ? x : x.unsqueeze(2).expand(b, hkv, heads / hkv, s, d).reshape(b, heads, s, d);
     }
 
     // Query rows [first, first+rows) may see keys with index <= their own: 0 there, −∞ above.
