@@ -1,14 +1,12 @@
 using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Model;
+using Cqil.Lab.Tests.Fixtures;
 
 namespace Cqil.Lab.Tests.Evaluation;
 
 public sealed class LoglikelihoodScorerTests
 {
-    private static LlamaConfig Config => new()
-    {
-        VocabSize = 101, HiddenSize = 48, IntermediateSize = 96, NumLayers = 3, NumHeads = 6, NumKvHeads = 2, HeadDim = 8, MaxPositions = 64,
-    };
+    private static LlamaConfig Config => TestConfigs.GroupedQuery(maxPositions: 64);
 
     private static int[] Tokens(Random rng, int n) => Enumerable.Range(0, n).Select(_ => rng.Next(3, 101)).ToArray();
 

@@ -7,10 +7,7 @@ namespace Cqil.Lab.Tests.Model;
 
 public sealed class KvCacheTests
 {
-    private static LlamaConfig Config => new()
-    {
-        VocabSize = 101, HiddenSize = 48, IntermediateSize = 96, NumLayers = 3, NumHeads = 6, NumKvHeads = 2, HeadDim = 8, MaxPositions = 32,
-    };
+    private static LlamaConfig Config => TestConfigs.GroupedQuery(maxPositions: 32);
 
     [Fact]
     public void Cached_decoding_gives_the_same_tokens_as_full_recomputation_over_64_steps()

@@ -8,10 +8,7 @@ namespace Cqil.Lab.Tests.Model;
 [Collection(SerialCollection.Name)]
 public sealed class PrefillAttentionTests
 {
-    private static LlamaConfig Config => new()
-    {
-        VocabSize = 101, HiddenSize = 48, IntermediateSize = 96, NumLayers = 3, NumHeads = 6, NumKvHeads = 2, HeadDim = 8, MaxPositions = 64,
-    };
+    private static LlamaConfig Config => TestConfigs.GroupedQuery(maxPositions: 64);
 
     [Fact]
     public void Fused_and_block_attention_give_the_same_logits_causal_padded_and_after_a_cache()
