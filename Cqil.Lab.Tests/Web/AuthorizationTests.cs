@@ -19,7 +19,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     public async Task DisposeAsync() => await lab.DisposeAsync();
 
     private const string LongLatency = """
-        {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 16, "decode_tokens": 8, "threads": [1]} }
+        {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 128, "decode_tokens": 64, "threads": [1]} }
         """;
 
     [Theory]

@@ -22,16 +22,27 @@ public sealed class LimitsTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await lab.DisposeAsync();
 
-    private const string LongLatency = """
-        {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 5, "warmup": 0, "prompt_length": 16, "decode_tokens": 8, "threads": [1]} }
-        """;
-
     [Fact]
     public async Task A_user_with_a_full_queue_gets_a_429_and_others_are_not_held_up()
     {
-        var ana = await lab.ClientAsync("ana", LabRole.Researcher);
-        var bob = await lab.ClientAsync("bob", LabRole.Researcher);
-        var first = await ana.PostOkAsync("/api/jobs/latency", LongLatency);
+        // A lab of its own with one lane, held by another user's long measurement: ana's jobs stay queued whatever
+        // the machine's speed, so her third one meets the limit (a fast machine used to finish the first two first).
+        await using var held = new InProcessLab(new Dictionary<string, string>
+        {
+            ["Lab:Limits:QueuedJobsPerUser"] = "2",
+            ["Lab:Devices:0:Name"] = "cpu",
+            ["Lab:Devices:0:Lanes"] = "1",
+        });
+        var cy = await held.ClientAsync("cy", LabRole.Researcher);
+        var blocker = await cy.PostOkAsync("/api/jobs/latency", """
+            {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 128, "decode_tokens": 64, "threads": [1]} }
+            """);
+        string blockerId = (string)blocker["jobs"]![0]!["id"]!;
+        await cy.WaitForAsync(blockerId, TimeSpan.FromSeconds(60), "running");
+
+        var ana = await held.ClientAsync("ana", LabRole.Researcher);
+        var bob = await held.ClientAsync("bob", LabRole.Researcher);
+        var first = await ana.PostOkAsync("/api/jobs/generation", "{\"prompt\": \"a\", \"max_new_tokens\": 1}");
         await ana.PostOkAsync("/api/jobs/generation", "{\"prompt\": \"a\", \"max_new_tokens\": 1}");
 
         var (status, body) = await ana.PostAsync("/api/jobs/generation", "{\"prompt\": \"a\", \"max_new_tokens\": 1}");
@@ -45,9 +56,12 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Equal(runsBefore, (await ana.GetAsync("/api/runs")).AsArray().Count);
 
         await bob.PostOkAsync("/api/jobs/generation", "{\"prompt\": \"b\", \"max_new_tokens\": 1}");
+        Assert.True((string?)(await cy.GetAsync($"/api/jobs/{blockerId}"))["status"] == "running",
+            "the blocking job ended before the limit was checked; give it more repetitions");
 
         // Room again once a job is done.
-        await ana.WaitForAsync((string)first["jobs"]![0]!["id"]!, TimeSpan.FromSeconds(120), "done");
+        await cy.PostOkAsync($"/api/jobs/{blockerId}/cancel", "{}");
+        await ana.WaitForAsync((string)first["id"]!, TimeSpan.FromSeconds(120), "done");
         await ana.PostOkAsync("/api/jobs/generation", "{\"prompt\": \"a\", \"max_new_tokens\": 1}");
     }
 
