@@ -53,7 +53,7 @@ public sealed class RestartTests : IDisposable
             before = await ReadAllAsync(api, paths);
 
             var slow = await api.PostOkAsync("/api/jobs/latency", """
-                {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 16, "decode_tokens": 8, "threads": [1]} }
+                {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 64, "decode_tokens": 32, "threads": [1]} }
                 """);
             killedJob = (string)slow["jobs"]![0]!["id"]!;
             await api.WaitForAsync(killedJob, TimeSpan.FromSeconds(60), "running");

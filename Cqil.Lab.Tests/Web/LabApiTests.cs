@@ -99,7 +99,7 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     public async Task A_job_running_at_a_normal_shutdown_comes_back_interrupted()
     {
         var started = await api.PostOkAsync("/api/jobs/latency", """
-            {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 16, "decode_tokens": 8, "threads": [1]} }
+            {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 64, "decode_tokens": 32, "threads": [1]} }
             """);
         string id = (string)started["jobs"]![0]!["id"]!;
         await api.WaitForAsync(id, TimeSpan.FromSeconds(60), "running");
@@ -164,7 +164,7 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     {
         var plan = await api.PostOkAsync("/api/plans/validate", "{\"s\": 0, \"e\": 6, \"p\": 3}");
         var run = await api.PostOkAsync("/api/jobs/latency", $$$"""
-            {"plans": [{{{plan["plan"]!.ToJsonString()}}}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 16, "decode_tokens": 8, "threads": [1]} }
+            {"plans": [{{{plan["plan"]!.ToJsonString()}}}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 64, "decode_tokens": 32, "threads": [1]} }
             """);
         string id = (string)run["jobs"]![0]!["id"]!;
         var deadline = DateTime.UtcNow.AddSeconds(60);
