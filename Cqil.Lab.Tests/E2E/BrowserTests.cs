@@ -123,8 +123,8 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
             // 3. Configure: P=2 over the middle third, saved by name; the lab JSON follows its schema.
             await Navigate(page, "/configure", "[data-testid=group-editor]");
             // A click on the heatmap cell (row 1, column 2) groups layers 1–2.
+            await page.WaitForSelectorAsync("[data-testid=heatmap][data-clickable=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
             var area = (await page.WaitForSelectorAsync("[data-testid=heatmap] .nsewdrag"))!;
-            await page.WaitForTimeoutAsync(500); // the click subscription is made after the first render
             var box = (await area.BoundingBoxAsync())!;
             await page.Mouse.ClickAsync(box.X + 2.5f * box.Width / layers, box.Y + 1.5f * box.Height / layers);
             await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=groups-text]').value === '1-2'", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
