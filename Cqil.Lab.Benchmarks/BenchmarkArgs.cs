@@ -30,4 +30,7 @@ public sealed record BenchmarkArgs(bool Quick, string? OutPath, IReadOnlyDiction
     }
 
     public int Int(string name, int fallback) => Extra.TryGetValue(name, out var v) && int.TryParse(v, out int i) ? i : fallback;
+
+    public double Double(string name, double fallback) =>
+        Extra.TryGetValue(name, out var v) && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d) ? d : fallback;
 }

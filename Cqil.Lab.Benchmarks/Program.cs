@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
     ["latency-lab"] = LatencyLabBenchmark.Run,
     ["eval-shared-context"] = EvalSharedContextBenchmark.Run,
     ["demo-training"] = DemoTrainingBenchmark.Run,
+    ["recall-calibration"] = RecallCalibrationBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
