@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Cqil.Lab.Core.Demo;
 using Cqil.Lab.Core.Runtime;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Benchmarks;
@@ -49,12 +48,10 @@ public static class RecallCalibrationBenchmark
                     layer.Weights.Qkv[.., ..(model.Config.QueryDim + model.Config.KvDim)].mul_(qkScale);
                 }
             }
-            using var optimizer = optim.AdamW(
-                [
-                    new AdamW.ParamGroup(trainable.Decayed, new AdamW.Options { weight_decay = 0.1 }),
-                    new AdamW.ParamGroup(trainable.NotDecayed, new AdamW.Options { weight_decay = 0 }),
-                ], lr: rate, beta1: 0.9, beta2: 0.98);
-            var schedule = new LearningRateSchedule(rate, 100, steps, 0.1);
+            // The demo recipe's optimizer and schedule (warm-up, cosine to a tenth), at this run's peak rate.
+            var settings = new DemoTrainingSettings { PeakLearningRate = rate, Steps = steps };
+            using var optimizer = DemoTrainer.CreateOptimizer(trainable, settings);
+            var schedule = new LearningRateSchedule(rate, settings.WarmupSteps, steps, settings.FinalLearningRateFraction);
             var parameters = trainable.All.ToArray();
             var random = new Random(seed);
             var heldOut = Batch(new Random(1_000_003), 256, pairs, queries);
@@ -65,21 +62,7 @@ public static class RecallCalibrationBenchmark
             using var grad = enable_grad();
             for (int step = 0; step < steps; step++)
             {
-                double loss;
-                using (NewDisposeScope())
-                {
-                    foreach (var group in optimizer.ParamGroups)
-                    {
-                        group.LearningRate = schedule.At(step);
-                    }
-                    optimizer.zero_grad();
-                    var (inputs, targets, weights) = Batch(random, batch, pairs, queries).ToTensors(CPU);
-                    var lossTensor = TrainingBatch.Loss(model.Forward(inputs), targets, weights);
-                    lossTensor.backward();
-                    nn.utils.clip_grad_norm_(parameters, 1.0);
-                    optimizer.step();
-                    loss = lossTensor.item<float>();
-                }
+                var (loss, _) = DemoTrainer.Step(model, optimizer, parameters, Batch(random, batch, pairs, queries), schedule.At(step), settings.GradientClip);
                 if ((step + 1) % report == 0 || step + 1 == steps)
                 {
                     double accuracy = Accuracy(model, heldOut);

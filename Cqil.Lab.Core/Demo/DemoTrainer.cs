@@ -43,12 +43,7 @@ public static class DemoTrainer
         var model = trainable.Model;
         var stories = new TrainingStories(settings.Seed, tokenizer, heldOut, (float)settings.ContextWeight, settings.ProbeRate, stream);
         var schedule = new LearningRateSchedule(settings.PeakLearningRate, settings.WarmupSteps, settings.Steps, settings.FinalLearningRateFraction);
-        using var optimizer = optim.AdamW(
-            [
-                new AdamW.ParamGroup(trainable.Decayed, new AdamW.Options { weight_decay = settings.WeightDecay }),
-                new AdamW.ParamGroup(trainable.NotDecayed, new AdamW.Options { weight_decay = 0 }),
-            ],
-            lr: settings.PeakLearningRate, beta1: settings.Beta1, beta2: settings.Beta2, eps: 1e-8, weight_decay: settings.WeightDecay);
+        using var optimizer = CreateOptimizer(trainable, settings);
         var parameters = trainable.All.ToArray();
         var evaluations = new List<DemoEvaluation>();
         var clock = Stopwatch.StartNew();
@@ -62,21 +57,7 @@ public static class DemoTrainer
             var (minEvents, maxEvents) = StoryLengthAt(settings, step);
             var batch = stories.NextBatch(settings.BatchSize, minEvents, maxEvents);
             double rate = schedule.At(step);
-            double gradientNorm;
-            using (var scope = NewDisposeScope())
-            {
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = rate;
-                }
-                optimizer.zero_grad();
-                var (inputs, targets, weights) = batch.ToTensors(model.Device);
-                var lossTensor = TrainingBatch.Loss(model.Forward(inputs), targets, weights);
-                lossTensor.backward();
-                gradientNorm = nn.utils.clip_grad_norm_(parameters, settings.GradientClip);
-                optimizer.step();
-                loss = lossTensor.item<float>();
-            }
+            (loss, double gradientNorm) = Step(model, optimizer, parameters, batch, rate, settings.GradientClip);
             tokens += batch.RealTokens;
             if ((step + 1) % TrimEvery == 0)
             {
@@ -101,6 +82,31 @@ public static class DemoTrainer
             progress?.Report(new DemoTrainingProgress(firstStep + done, firstStep + settings.Steps, loss, rate, gradientNorm, tokens, clock.Elapsed, evaluation));
         }
         return new DemoTrainingResult(settings.Steps, tokens, loss, clock.Elapsed, evaluations, stories.Skipped);
+    }
+
+    /// <summary>AdamW as the demo recipe uses it: <paramref name="settings"/>' betas and weight decay, none on norm weights.</summary>
+    public static AdamW CreateOptimizer(TrainableLlama trainable, DemoTrainingSettings settings) => optim.AdamW(
+        [
+            new AdamW.ParamGroup(trainable.Decayed, new AdamW.Options { weight_decay = settings.WeightDecay }),
+            new AdamW.ParamGroup(trainable.NotDecayed, new AdamW.Options { weight_decay = 0 }),
+        ],
+        lr: settings.PeakLearningRate, beta1: settings.Beta1, beta2: settings.Beta2, eps: 1e-8, weight_decay: settings.WeightDecay);
+
+    /// <summary>One optimizer step on <paramref name="batch"/> at learning rate <paramref name="rate"/>: the loss before the step and the gradient norm before clipping.</summary>
+    public static (double Loss, double GradientNorm) Step(Model.LlamaModel model, AdamW optimizer, Parameter[] parameters, TrainingBatch batch, double rate, double gradientClip)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = rate;
+        }
+        optimizer.zero_grad();
+        var (inputs, targets, weights) = batch.ToTensors(model.Device);
+        var lossTensor = TrainingBatch.Loss(model.Forward(inputs), targets, weights);
+        lossTensor.backward();
+        double gradientNorm = nn.utils.clip_grad_norm_(parameters, gradientClip);
+        optimizer.step();
+        return (lossTensor.item<float>(), gradientNorm);
     }
 
     /// <summary>The range of events in the training stories of 0-based <paramref name="step"/> (the curriculum).</summary>

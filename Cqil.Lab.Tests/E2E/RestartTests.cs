@@ -52,9 +52,7 @@ public sealed class RestartTests : IDisposable
             paths = [$"/api/jobs/{doneJob}", $"/api/jobs/{doneJob}/result", $"/api/runs/{runId}/results", $"/api/runs/{runId}/results?format=csv"];
             before = await ReadAllAsync(api, paths);
 
-            var slow = await api.PostOkAsync("/api/jobs/latency", """
-                {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 64, "decode_tokens": 32, "threads": [1]} }
-                """);
+            var slow = await api.PostOkAsync("/api/jobs/latency", LongJobs.Latency);
             killedJob = (string)slow["jobs"]![0]!["id"]!;
             await api.WaitForAsync(killedJob, TimeSpan.FromSeconds(60), "running");
             await Task.Delay(500);

@@ -18,10 +18,6 @@ public sealed class AuthorizationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await lab.DisposeAsync();
 
-    private const string LongLatency = """
-        {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 128, "decode_tokens": 64, "threads": [1]} }
-        """;
-
     [Theory]
     [InlineData("/")]
     [InlineData("/run")]
@@ -98,7 +94,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
             ("/api/jobs/analysis", "{\"source\": \"demo\", \"samples\": 2, \"seq_len\": 16}"),
             ("/api/jobs/generation", "{\"prompt\": \"Ann\", \"max_new_tokens\": 2}"),
             ("/api/runs", $"{{\"tasks\": [\"{LabModelFixture.TaskName}\"], \"limit\": 2}}"),
-            ("/api/jobs/latency", LongLatency),
+            ("/api/jobs/latency", LongJobs.Latency),
             ("/api/plans", "{\"name\": \"mine\", \"s\": 2, \"e\": 4, \"p\": 2}"),
         })
         {
@@ -116,7 +112,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         var bob = await lab.ClientAsync("bob", LabRole.Researcher);
         var admin = await lab.ClientAsync("root", LabRole.Admin);
 
-        var started = await ana.PostOkAsync("/api/jobs/latency", LongLatency);
+        var started = await ana.PostOkAsync("/api/jobs/latency", LongJobs.Latency);
         string id = (string)started["jobs"]![0]!["id"]!;
         Assert.Equal("ana", (string?)started["jobs"]![0]!["owner"]);
 
@@ -135,7 +131,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await admin.SendAsync(HttpMethod.Delete, $"/api/plans/{plan["id"]}")).Status);
 
         // Their own job a researcher may cancel.
-        var own = await bob.PostOkAsync("/api/jobs/latency", LongLatency);
+        var own = await bob.PostOkAsync("/api/jobs/latency", LongJobs.Latency);
         Assert.Equal(HttpStatusCode.Accepted, (await bob.PostAsync($"/api/jobs/{own["jobs"]![0]!["id"]}/cancel", "{}")).Status);
     }
 
@@ -145,7 +141,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         var ana = await lab.ClientAsync("ana", LabRole.Researcher);
         var bob = await lab.ClientAsync("bob", LabRole.Researcher);
         var admin = await lab.ClientAsync("root", LabRole.Admin);
-        var blocker = await ana.PostOkAsync("/api/jobs/latency", LongLatency);
+        var blocker = await ana.PostOkAsync("/api/jobs/latency", LongJobs.Latency);
         await ana.WaitForAsync((string)blocker["jobs"]![0]!["id"]!, TimeSpan.FromSeconds(60), "running");
         string Gen(JsonNode j) => (string)j["id"]!;
         var a1 = await ana.PostOkAsync("/api/jobs/generation", "{\"prompt\": \"a\", \"max_new_tokens\": 1}");

@@ -98,9 +98,7 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     [Fact]
     public async Task A_job_running_at_a_normal_shutdown_comes_back_interrupted()
     {
-        var started = await api.PostOkAsync("/api/jobs/latency", """
-            {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 64, "decode_tokens": 32, "threads": [1]} }
-            """);
+        var started = await api.PostOkAsync("/api/jobs/latency", LongJobs.Latency);
         string id = (string)started["jobs"]![0]!["id"]!;
         await api.WaitForAsync(id, TimeSpan.FromSeconds(60), "running");
         await factory.DisposeAsync(); // the host stops: the queue stops the job and records why

@@ -34,9 +34,7 @@ public sealed class LimitsTests : IAsyncLifetime
             ["Lab:Devices:0:Lanes"] = "1",
         });
         var cy = await held.ClientAsync("cy", LabRole.Researcher);
-        var blocker = await cy.PostOkAsync("/api/jobs/latency", """
-            {"plans": [{"s": 0, "e": 6, "p": 2}], "latency": {"repetitions": 1000, "warmup": 0, "prompt_length": 128, "decode_tokens": 64, "threads": [1]} }
-            """);
+        var blocker = await cy.PostOkAsync("/api/jobs/latency", LongJobs.Latency);
         string blockerId = (string)blocker["jobs"]![0]!["id"]!;
         await cy.WaitForAsync(blockerId, TimeSpan.FromSeconds(60), "running");
 
