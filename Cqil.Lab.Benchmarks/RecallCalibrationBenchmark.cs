@@ -38,16 +38,8 @@ public static class RecallCalibrationBenchmark
         using var worker = new DeviceWorker(CPU, threads, "bench");
         return worker.Run(() =>
         {
-            var trainable = TrainableLlama.Create(spec.Config(Vocab), seed);
+            var trainable = TrainableLlama.Create(spec.Config(Vocab), seed, "recall", qkScale);
             using var model = trainable.Model;
-            if (qkScale != 1)
-            {
-                using var noGrad = no_grad();
-                foreach (var layer in model.Layers)
-                {
-                    layer.Weights.Qkv[.., ..(model.Config.QueryDim + model.Config.KvDim)].mul_(qkScale);
-                }
-            }
             // The demo recipe's optimizer and schedule (warm-up, cosine to a tenth), at this run's peak rate.
             var settings = new DemoTrainingSettings { PeakLearningRate = rate, Steps = steps };
             using var optimizer = DemoTrainer.CreateOptimizer(trainable, settings);

@@ -29,11 +29,12 @@ public static class TrainDemoCommand
         var contextWeight = new Option<double>("--context-weight") { Description = "Loss weight of every token but the answers, relative to answers (0–1)", DefaultValueFactory = _ => defaults.ContextWeight };
         var probeRate = new Option<double>("--probe-rate") { Description = "Chance of a probe question after the intro and after each event of a training story (0–1)", DefaultValueFactory = _ => defaults.ProbeRate };
         var curriculum = new Option<int>("--curriculum-steps") { Description = "Steps over which the longest training story grows from no events to the full length", DefaultValueFactory = _ => defaults.CurriculumSteps };
+        var qkInit = new Option<double>("--qk-init-scale") { Description = "Multiplies the initial query/key weights (larger: the lookups form sooner)", DefaultValueFactory = _ => defaults.QueryKeyInitScale };
         var heads = new Option<int>("--heads") { Description = "Attention heads (hidden must split into heads of even size)", DefaultValueFactory = _ => defaults.Model.Heads };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train-demo", "Train the demo model and write it with its tokenizer, benchmark tasks, held-out text and a report (the committed models/demo is `--out models/demo`).");
-        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, grownRate, evaluateEvery, contextWeight, probeRate, curriculum, heads, threads })
+        foreach (var option in new Option[] { outFolder, seed, steps, batch, layers, hidden, rate, growFrom, shallowSteps, grownRate, evaluateEvery, contextWeight, probeRate, curriculum, qkInit, heads, threads })
         {
             command.Options.Add(option);
         }
@@ -58,6 +59,7 @@ public static class TrainDemoCommand
                 ContextWeight = parse.GetValue(contextWeight),
                 ProbeRate = parse.GetValue(probeRate),
                 CurriculumSteps = parse.GetValue(curriculum),
+                QueryKeyInitScale = parse.GetValue(qkInit),
                 Model = defaults.Model with { Layers = parse.GetValue(layers), Hidden = width, Heads = parse.GetValue(heads), Intermediate = 3 * width },
             };
             settings.Validate();

@@ -69,7 +69,7 @@ public static class DemoModelBuilder
     private static (DemoTrainingResult, TrainableLlama) TrainFullDepth(TextTokenizer tokenizer, HeldOutStories heldOut, DemoTrainingSettings settings,
         DemoFolder folder, IProgress<DemoTrainingProgress>? training, CancellationToken cancellationToken)
     {
-        var trainable = TrainableLlama.Create(settings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo");
+        var trainable = TrainableLlama.Create(settings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo", settings.QueryKeyInitScale);
         return (DemoTrainer.Train(trainable, tokenizer, heldOut, settings, folder.CheckpointsFolder, training, cancellationToken), trainable);
     }
 
@@ -79,7 +79,7 @@ public static class DemoModelBuilder
         DemoFolder folder, IProgress<DemoTrainingProgress>? training, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var shallowSettings = settings with { Model = settings.Model with { Layers = settings.GrowFromLayers }, Steps = settings.ShallowSteps, GrowFromLayers = 0, ShallowSteps = 0 };
-        var shallow = TrainableLlama.Create(shallowSettings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo");
+        var shallow = TrainableLlama.Create(shallowSettings.Model.Config(tokenizer.VocabSize), (long)settings.Seed, "demo", settings.QueryKeyInitScale);
         DemoTrainingResult first;
         TrainableLlama deep;
         using (shallow.Model)

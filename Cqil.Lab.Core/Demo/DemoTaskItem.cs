@@ -6,7 +6,7 @@ namespace Cqil.Lab.Core.Demo;
 
 /// <summary>
 /// One item of a demo task in the lab's generic multiple-choice JSONL form ("mc-jsonl", read back by
-/// <see cref="GenericMultipleChoiceReader"/>): {"context": "…\nAnswer:", "choices": ["…", "…"], "gold": 0, "id": "…"}.
+/// <see cref="GenericMultipleChoiceReader"/>): {"context": "…\nwhere Ben", "choices": ["…", "…"], "gold": 0, "id": "…"}.
 /// Each choice is scored as the continuation " " + choice after the context.
 /// </summary>
 public sealed record DemoTaskItem(

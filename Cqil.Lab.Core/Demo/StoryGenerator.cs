@@ -5,6 +5,12 @@ namespace Cqil.Lab.Core.Demo;
 /// random order, then 6–10 events (going somewhere, taking, putting down, giving, painting), then one
 /// question of every task about the final state, in random order. Only events that are possible happen (one
 /// takes a thing lying where one is, gives it to someone in the same place), so every answer is determined.
+/// The language is terse on purpose: every fact is "subject value." ("Ben park." Ben is in the park now;
+/// "ball Mia." Mia has the ball; "ball red."; "ball school." the ball lies in the school) and every question
+/// ends with its subject ("where Ben", "who ball", "colour ball", "where ball", "many Mia"), so the answer
+/// follows its subject as values do in facts. Measured with English phrasing ("Ben is in the park.",
+/// "Where is Ben?\nAnswer:"), small models did not learn to bind a value to a subject four tokens before it
+/// within the training budget; with the subject right before its value they do (see the README).
 /// </summary>
 public static class StoryGenerator
 {
@@ -54,7 +60,7 @@ public static class StoryGenerator
         return new Story(narrative, questions, trainingNarrative == narrative ? null : trainingNarrative);
     }
 
-    // Appends "\nQuestion: …\nAnswer: …\n" with the given probability: half the time about a value the last event
+    // Appends "\nwhere Ben park\n" (a question, its answer) with the given probability: half the time about a value the last event
     // changed (a lookup a few tokens back, learned first), otherwise about a random task and subject.
     private static void Probe(StoryWorld world, SplitMix64 random, double probeRate, System.Text.StringBuilder text, (StoryTask Task, string Subject)[] changed)
     {
@@ -88,7 +94,7 @@ public static class StoryGenerator
         {
             string place = random.Pick(world.Places);
             world.PutPerson(person, place);
-            told.Add($"{person} is in the {place}.");
+            told.Add($"{person} {place}.");
         }
         foreach (var thing in world.Things)
         {
@@ -98,14 +104,14 @@ public static class StoryGenerator
             {
                 string holder = random.Pick(world.People);
                 world.GiveThingTo(thing, holder);
-                told.Add($"{holder} has a {colour} {thing}.");
+                told.Add($"{thing} {colour}. {thing} {holder}.");
             }
             else
             {
                 // Half the lying things lie where someone starts, so there is something to pick up.
                 string place = random.NextInt(2) == 0 ? world.PlaceOf(random.Pick(world.People)) : random.Pick(world.Places);
                 world.GiveThingTo(thing, null, place);
-                told.Add($"There is a {colour} {thing} in the {place}.");
+                told.Add($"{thing} {colour}. {thing} {place}.");
             }
         }
         world.StartRecording();
@@ -151,7 +157,7 @@ public static class StoryGenerator
                         options.Add(() =>
                         {
                             world.PutPerson(person, place);
-                            return $"{person} {random.Pick(MoveVerbs)} to the {place}.";
+                            return $"{person} {place}.";
                         });
                     }
                     break;
@@ -161,7 +167,7 @@ public static class StoryGenerator
                         options.Add(() =>
                         {
                             world.GiveThingTo(thing, person);
-                            return random.NextInt(2) == 0 ? $"{person} picks up the {thing}." : $"{person} takes the {thing}.";
+                            return $"{thing} {person}.";
                         });
                     }
                     break;
@@ -171,7 +177,7 @@ public static class StoryGenerator
                         options.Add(() =>
                         {
                             world.GiveThingTo(thing, null, here);
-                            return random.NextInt(2) == 0 ? $"{person} puts down the {thing}." : $"{person} drops the {thing}.";
+                            return $"{thing} {here}.";
                         });
                     }
                     break;
@@ -183,7 +189,7 @@ public static class StoryGenerator
                             options.Add(() =>
                             {
                                 world.GiveThingTo(thing, other);
-                                return $"{person} gives the {thing} to {other}.";
+                                return $"{thing} {other}.";
                             });
                         }
                     }
@@ -195,7 +201,7 @@ public static class StoryGenerator
                         {
                             string colour = random.Pick(StoryLexicon.Colours.Where(c => c != world.ColourOf(thing)).ToArray());
                             world.PaintThing(thing, colour);
-                            return $"{person} paints the {thing} {colour}.";
+                            return $"{thing} {colour}.";
                         });
                     }
                     break;
@@ -204,8 +210,6 @@ public static class StoryGenerator
         return options;
     }
 
-    private static readonly string[] MoveVerbs = ["goes", "walks", "runs"];
-
     private static StoryQuestion Ask(StoryWorld world, StoryTask task, SplitMix64 random, string? subject = null)
     {
         bool aboutPerson = task is StoryTask.WherePerson or StoryTask.HowMany;
@@ -213,11 +217,11 @@ public static class StoryGenerator
         string answer = world.Answer(task, subject)!;
         string question = task switch
         {
-            StoryTask.WhoHas => $"Who has the {subject}?",
-            StoryTask.WherePerson => $"Where is {subject}?",
-            StoryTask.WhatColour => $"What colour is the {subject}?",
-            StoryTask.WhereObject => $"Where is the {subject}?",
-            StoryTask.HowMany => $"How many things does {subject} have?",
+            StoryTask.WhoHas => $"who {subject}",
+            StoryTask.WherePerson => $"where {subject}",
+            StoryTask.WhatColour => $"colour {subject}",
+            StoryTask.WhereObject => $"where {subject}",
+            StoryTask.HowMany => $"many {subject}",
             _ => throw new ArgumentOutOfRangeException(nameof(task)),
         };
         return new StoryQuestion(task, question, answer, Distractor(world, task, subject, answer, random));

@@ -24,16 +24,12 @@ public static class StoryLexicon
     /// <summary>The answer to "who has" when an object lies somewhere.</summary>
     public const string Nobody = "nobody";
 
-    /// <summary>Every other word the generator writes (verbs, articles, question words).</summary>
-    public static readonly string[] FunctionWords =
-    [
-        "is", "in", "the", "There", "a", "has", "goes", "to", "walks", "runs", "picks", "up", "takes", "puts", "down",
-        "drops", "gives", "paints", "Question", "Answer", "Who", "Where", "What", "colour", "How", "many", "things", "does", "have",
-    ];
+    /// <summary>The words that start a question ("where Ben", "who ball", "colour ball", "many Mia"); the answer follows the next word.</summary>
+    public static readonly string[] QuestionWords = ["where", "who", "colour", "many"];
 
     /// <summary>Characters written between words: sentence ends, the question/answer layout.</summary>
-    public static readonly string[] Punctuation = [".", "?", ":", "\n"];
+    public static readonly string[] Punctuation = [".", "\n"];
 
     public static IEnumerable<string> AllWords() =>
-        Names.Concat(Places).Concat(Objects).Concat(Colours).Concat(Numbers).Append(Nobody).Concat(FunctionWords).Distinct(StringComparer.Ordinal);
+        Names.Concat(Places).Concat(Objects).Concat(Colours).Concat(Numbers).Append(Nobody).Concat(QuestionWords).Distinct(StringComparer.Ordinal);
 }

@@ -12,9 +12,8 @@ namespace Cqil.Lab.Core.Demo;
 /// </summary>
 public sealed class TrainingStories(ulong seed, TextTokenizer tokenizer, HeldOutStories heldOut, float contextWeight = 1, double probeRate = 0, string stream = "training")
 {
-    // The tokens of "Answer" and ":" as they follow a question's newline; the next token is an answer.
-    private readonly int[] answerMarker = tokenizer.Encode("?\nAnswer:", addBos: false)[^2..];
-
+    // The question words as tokens after a newline: the token after a question word's subject is an answer.
+    private readonly HashSet<int> questionWords = StoryLexicon.QuestionWords.Select(w => tokenizer.Encode("\n" + w, addBos: false)[^1]).ToHashSet();
 
     private readonly SplitMix64 random = SplitMix64.Derive(seed, stream);
     private readonly int eos = tokenizer.EosIds.Count > 0 ? tokenizer.EosIds[0] : throw new InvalidOperationException("the demo tokenizer has no EOS");
@@ -54,7 +53,7 @@ public sealed class TrainingStories(ulong seed, TextTokenizer tokenizer, HeldOut
             {
                 inputs[b * width + t] = ids[t];
                 targets[b * width + t] = ids[t + 1];
-                bool answerNext = t >= 1 && ids[t - 1] == answerMarker[0] && ids[t] == answerMarker[1];
+                bool answerNext = t >= 1 && questionWords.Contains(ids[t - 1]);
                 weights[b * width + t] = answerNext ? 1 : contextWeight;
             }
             real += ids.Length - 1;

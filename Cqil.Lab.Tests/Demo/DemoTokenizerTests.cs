@@ -37,22 +37,22 @@ public sealed class DemoTokenizerTests : IDisposable
             string text = StoryGenerator.Generate(random).Text;
             var ids = tokenizer.Encode(text, addBos: false);
             Assert.Equal(text, tokenizer.Decode(ids));
-            // Words, sentence ends, and the question layout's ':' and newlines: one token each.
-            int pieces = text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Sum(w => 1 + w.Count(c => c is '.' or '?' or ':'))
+            // Words, fact ends and newlines: one token each.
+            int pieces = text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Sum(w => 1 + w.Count(c => c == '.'))
                 + text.Count(c => c == '\n');
             Assert.Equal(pieces, ids.Length);
         }
         foreach (var word in StoryLexicon.AllWords())
         {
             Assert.Single(tokenizer.Encode(word, addBos: false));
-            Assert.Single(tokenizer.Encode("Answer: " + word, addBos: false).Skip(2));
+            Assert.Single(tokenizer.Encode("\nwhere " + word, addBos: false).Skip(3)); // "\n", "▁", "where"
         }
     }
 
     [Fact]
     public void A_context_is_a_token_prefix_of_context_plus_answer()
     {
-        string context = "Tom is in the park.\nQuestion: Where is Tom?\nAnswer:";
+        string context = "Tom park. ball red.\nwhere Tom";
         var contextIds = tokenizer.Encode(context, addBos: false);
         var fullIds = tokenizer.Encode(context + " park", addBos: false);
         Assert.Equal(contextIds, fullIds[..contextIds.Length]);

@@ -27,6 +27,27 @@ public sealed class TrainableLlamaTests
     }
 
     [Fact]
+    public void The_query_key_init_scale_multiplies_queries_and_keys_only()
+    {
+        var config = new DemoModelSpec { Layers = 2, Hidden = 32, Heads = 2, Intermediate = 64 }.Config(50);
+        var plain = TrainableLlama.Create(config, 5);
+        var scaled = TrainableLlama.Create(config, 5, "demo", queryKeyInitScale: 10);
+        using (plain.Model)
+        using (scaled.Model)
+        {
+            int qk = config.QueryDim + config.KvDim;
+            for (int i = 0; i < config.NumLayers; i++)
+            {
+                var a = plain.Model.Layers[i].Weights.Qkv;
+                var b = scaled.Model.Layers[i].Weights.Qkv;
+                Assert.True(b[.., ..qk].allclose(a[.., ..qk] * 10, rtol: 1e-6, atol: 0));
+                Assert.True(b[.., qk..].eq(a[.., qk..]).all().item<bool>()); // values unchanged
+                Assert.True(scaled.Model.Layers[i].Weights.GateUp.eq(plain.Model.Layers[i].Weights.GateUp).all().item<bool>());
+            }
+        }
+    }
+
+    [Fact]
     public void A_model_cannot_grow_shallower() =>
         Assert.Throws<ArgumentException>(() => TrainableLlama.Grow(TrainableLlama.Create(new DemoModelSpec { Layers = 3, Hidden = 16, Heads = 2, Intermediate = 32 }.Config(20), 1), 2, 1));
 }
