@@ -75,6 +75,10 @@ public sealed class CommittedDemoModelTests
             var recorded = report.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("task").GetString() == StoryTasks.Name(task));
             double whole = TaskEvaluator.Run(loaded.Model, loaded.Tokenizer, evalTask).Result.Metric("acc").Value;
             Assert.Equal(recorded.GetProperty("acc").GetDouble(), whole, 9);
+
+            // The demo's target: at least 90% on every task (two choices, chance 50%), straightforward subset included.
+            Assert.True(whole >= 0.9, $"{StoryTasks.Name(task)}: {whole:P1} on {evalTask.Items.Count} items, under the 90% target");
+            Assert.True((double)correct / items.Length >= 0.9, $"{StoryTasks.Name(task)}: {correct} of {items.Length} straightforward");
         }
     }
 
