@@ -84,13 +84,14 @@ public sealed class LoglikelihoodScorer
     /// <summary>Whether a pass over these rows (longest first) keeps its scores and logits within the budgets.</summary>
     private bool RowsFit(ReadOnlySpan<PendingRow> rows)
     {
-        long width = rows[0].Request.Remainder.Length, prefix = 0;
+        long width = rows[0].Request.Remainder.Length, prefix = 0, first = width;
         foreach (var row in rows)
         {
             prefix = Math.Max(prefix, row.Prefix);
+            first = Math.Min(first, FirstScoredColumn(row));
         }
         return AttentionElements(rows.Length, width, prefix + width) <= options.MaxAttentionElements
-            && rows.Length * width * lm.Model.Config.VocabSize <= options.MaxLogitElements;
+            && rows.Length * (width - first) * lm.Model.Config.VocabSize <= options.MaxLogitElements;
     }
 
     private sealed record RowPlan(int[] Full, int ContinuationStart, int[] Remainder)
@@ -106,6 +107,9 @@ public sealed class LoglikelihoodScorer
 
     /// <summary>A request's remaining tokens, to run after its document's prefix (batch slot <see cref="Sample"/>).</summary>
     private readonly record struct PendingRow(int Sample, int Index, int Prefix, RowPlan Request);
+
+    /// <summary>The first column of a row whose logits are read: the one that predicts its first continuation token.</summary>
+    private static int FirstScoredColumn(PendingRow row) => Math.Max(0, row.Request.ContinuationStart - 1 - row.Prefix);
 
     private GroupPlan Plan(int group, IReadOnlyList<TokenRequest> requests)
     {
@@ -274,11 +278,16 @@ public sealed class LoglikelihoodScorer
             }
         }
         bool padded = real.Contains(false);
+        // Column t predicts Full[p + t + 1]; columns before every row's first continuation token need no logits
+        // (in independent mode that is the whole context).
+        int first = rows.Min(FirstScoredColumn);
+        int scored = width - first;
         using var cache = prefix > 0 ? prefixes!.SelectSamples(rows.Select(row => row.Sample).ToArray(), prefix, prefix + width) : null;
         var logits = lm.Forward(tensor(ids, [m, width], ScalarType.Int64, device), cache,
-            padded ? tensor(real, [m, width], device: device) : null, LogitsFor.AllPositions);
+            padded ? tensor(real, [m, width], device: device) : null, LogitsFor.From(first));
         // log p(target) = logit(target) − logsumexp(logits), in float32, without a second [rows, T, V] tensor.
-        var picked = logits.gather(2, tensor(targets, [m, width, 1], ScalarType.Int64, device)).squeeze(2) - logits.logsumexp(2);
+        var targetIds = tensor(targets, [m, width, 1], ScalarType.Int64, device).narrow(1, first, scored);
+        var picked = logits.gather(2, targetIds).squeeze(2) - logits.logsumexp(2);
         float[] logProbs = picked.cpu().data<float>().ToArray();
         long[] best = logits.argmax(2).cpu().data<long>().ToArray();
         Forwards++;
@@ -286,11 +295,11 @@ public sealed class LoglikelihoodScorer
         for (int i = 0; i < m; i++)
         {
             var (g, r, p, request) = rows[i];
-            // Column t predicts Full[p + t + 1]; only the continuation's tokens count.
-            for (int t = Math.Max(0, request.ContinuationStart - 1 - p); t < request.Remainder.Length; t++)
+            // Only the continuation's tokens count.
+            for (int t = FirstScoredColumn(rows[i]); t < request.Remainder.Length; t++)
             {
-                sums[g][r] += logProbs[i * width + t];
-                greedy[g][r] &= best[i * width + t] == targets[i * width + t];
+                sums[g][r] += logProbs[i * scored + t - first];
+                greedy[g][r] &= best[i * scored + t - first] == targets[i * width + t];
             }
         }
     }

@@ -60,16 +60,17 @@ public sealed class LlamaModel : ICausalLm, IDisposable
     public ForwardContext BeginForward(Tensor ids, KvCache? cache, Tensor? paddingMask) =>
         ForwardContext.Create(Rotary, (int)ids.shape[0], (int)ids.shape[1], cache, paddingMask, Device);
 
-    /// <summary>Final norm and head on the residual stream [B, T, h] → float32 logits.</summary>
+    /// <summary>Final norm and head on the residual stream [B, T, h] → float32 logits [B, T', vocab] for the positions asked for.</summary>
     public Tensor Logits(Tensor hidden, LogitsFor which)
     {
-        switch (which)
+        long first = which.FirstOf(hidden.shape[1]);
+        if (first == hidden.shape[1])
         {
-            case LogitsFor.None:
-                return empty(0, ScalarType.Float32, Device);
-            case LogitsFor.LastPosition:
-                hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
-                break;
+            return empty(0, ScalarType.Float32, Device);
+        }
+        if (first > 0)
+        {
+            hidden = hidden.narrow(1, first, hidden.shape[1] - first);
         }
         long b = hidden.shape[0], t = hidden.shape[1];
         // Flattened to 2-D first: a [B, 1, h] slice keeps the parent's stride on its size-1 axis, which sends
@@ -79,7 +80,7 @@ public sealed class LlamaModel : ICausalLm, IDisposable
     }
 
     /// <summary>The baseline: every layer in order.</summary>
-    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions)
+    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = default)
     {
         using var scope = NewDisposeScope();
         var ctx = BeginForward(ids, cache, paddingMask);

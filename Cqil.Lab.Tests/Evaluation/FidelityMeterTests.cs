@@ -17,7 +17,7 @@ public sealed class FidelityMeterTests
         public LlamaModel Model => model;
         public string Label => "candidate";
         public KvCache NewCache(int batch, int capacity) => model.NewCache(batch, capacity);
-        public TorchSharp.torch.Tensor Forward(TorchSharp.torch.Tensor ids, KvCache? cache = null, TorchSharp.torch.Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions) =>
+        public TorchSharp.torch.Tensor Forward(TorchSharp.torch.Tensor ids, KvCache? cache = null, TorchSharp.torch.Tensor? paddingMask = null, LogitsFor logits = default) =>
             model.Forward(ids, cache, paddingMask, logits);
     }
 

@@ -37,7 +37,7 @@ public abstract class PlanExecutor : ICausalLm, IDisposable
 
     public KvCache NewCache(int batch, int capacity) => new(batch, capacity, Model.Device);
 
-    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = LogitsFor.AllPositions)
+    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = default)
     {
         using var scope = NewDisposeScope();
         var ctx = Model.BeginForward(ids, cache, paddingMask);
