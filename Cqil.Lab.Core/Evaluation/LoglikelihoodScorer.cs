@@ -6,10 +6,12 @@ namespace Cqil.Lab.Core.Evaluation;
 /// <summary>
 /// Scores log-likelihood requests with any <see cref="ICausalLm"/> (the baseline or a CQIL plan), grouped by
 /// document. In <see cref="ScoringMode.SharedPrefix"/> the tokens all requests of a document share (its
-/// context; for WinoGrande the sentence before the blank) run once into a KV cache, for a batch of documents
-/// at once (left-padded, longest prefixes first so a batch holds similar lengths). The requests' own tokens
-/// then run as rows after a copy of their document's cache entries (<see cref="KvCache.SelectSamples"/>),
-/// regrouped by length across the batch's documents, so rows are padded to similar lengths and each
+/// context; for WinoGrande the sentence before the blank) run once into a KV cache, several documents per
+/// pass (left-padded, longest prefixes first so a pass holds similar lengths), and the passes' caches of a
+/// batch of documents are stacked into one. The requests' own tokens then run as rows after a copy of their
+/// document's cache entries (<see cref="KvCache.SelectSamples"/>), regrouped by length across the whole
+/// batch, so rows are padded to similar lengths (and only the columns that predict continuation tokens go
+/// through the head) and each
 /// continuation attends to prefix + itself only: the attention work is p² + Σ c·(p + c) per document
 /// instead of Σ (p + c)². In <see cref="ScoringMode.Independent"/> nothing is shared and every request is one
 /// such row. Inputs longer than the model's context are cut from the left as lm-eval does
@@ -53,11 +55,7 @@ public sealed class LoglikelihoodScorer
         for (int start = 0; start < order.Length;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = 1;
-            while (start + count < order.Length && count < options.BatchSize && PrefixesFit(order.AsSpan(start, count + 1)))
-            {
-                count++;
-            }
+            int count = Math.Min(options.BatchSize, order.Length - start);
             var batch = order[start..(start + count)];
             ScoreBatch(batch, results, cancellationToken);
             start += count;
@@ -159,18 +157,22 @@ public sealed class LoglikelihoodScorer
     {
         var sums = batch.Select(p => new double[p.Rows.Length]).ToArray();
         var greedy = batch.Select(p => Enumerable.Repeat(true, p.Rows.Length).ToArray()).ToArray();
-        using (var prefixes = RunPrefixes(batch, sums, greedy))
+        // Documents come longest prefix first, so those with nothing shared (if any) are the batch's tail.
+        int cached = batch.Count(p => p.Prefix.Length > 0);
+        using (var prefixes = RunPrefixes(batch[..cached], sums[..cached], greedy[..cached], cancellationToken))
         {
-            // Longest first, so each pass pads its rows to about their own length.
+            // Longest first across the whole batch, so each pass pads its rows to about their own length; rows
+            // without a cached prefix run in passes of their own.
             var pending = batch.SelectMany((plan, g) => plan.Rows.Select((request, r) => new PendingRow(g, r, plan.Prefix.Length, request)))
                 .Where(row => row.Request.Remainder.Length > 0)
-                .OrderByDescending(row => row.Request.Remainder.Length).ThenBy(row => row.Sample).ThenBy(row => row.Index)
+                .OrderBy(row => row.Prefix == 0).ThenByDescending(row => row.Request.Remainder.Length).ThenBy(row => row.Sample).ThenBy(row => row.Index)
                 .ToArray();
             for (int start = 0; start < pending.Length;)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = 1;
-                while (start + count < pending.Length && RowsFit(pending.AsSpan(start, count + 1)))
+                while (start + count < pending.Length && (pending[start + count].Prefix == 0) == (pending[start].Prefix == 0)
+                    && RowsFit(pending.AsSpan(start, count + 1)))
                 {
                     count++;
                 }
@@ -188,18 +190,52 @@ public sealed class LoglikelihoodScorer
     }
 
     /// <summary>
-    /// Runs the batch's shared prefixes, left-padded so every last real token sits at the end, into a cache,
-    /// and scores the first continuation token of every request that starts right after its prefix. Null when
-    /// nothing is shared.
+    /// Runs the shared prefixes of these documents (all non-empty) in passes within the attention budget and
+    /// stacks their caches into one, sample i = document i; null for no documents.
     /// </summary>
-    private KvCache? RunPrefixes(GroupPlan[] batch, double[][] sums, bool[][] greedy)
+    private KvCache? RunPrefixes(GroupPlan[] docs, double[][] sums, bool[][] greedy, CancellationToken cancellationToken)
+    {
+        var parts = new List<KvCache>();
+        KvCache? result = null;
+        try
+        {
+            for (int start = 0; start < docs.Length;)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = 1;
+                while (start + count < docs.Length && PrefixesFit(docs.AsSpan(start, count + 1)))
+                {
+                    count++;
+                }
+                var range = start..(start + count);
+                parts.Add(RunPrefixPass(docs[range], sums[range], greedy[range]));
+                start += count;
+            }
+            result = parts.Count switch
+            {
+                0 => null,
+                1 => parts[0],
+                _ => KvCache.Stack(parts),
+            };
+            return result;
+        }
+        finally
+        {
+            foreach (var part in parts.Where(part => !ReferenceEquals(part, result)))
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs non-empty shared prefixes, left-padded so every last real token sits at the end, into a cache, and
+    /// scores the first continuation token of every request that starts right after its prefix.
+    /// </summary>
+    private KvCache RunPrefixPass(GroupPlan[] batch, double[][] sums, bool[][] greedy)
     {
         int b = batch.Length;
         int width = batch.Max(p => p.Prefix.Length);
-        if (width == 0)
-        {
-            return null;
-        }
         using var scope = NewDisposeScope();
         var device = lm.Model.Device;
         int choices = batch.Max(p => p.Rows.Length);

@@ -5,7 +5,11 @@ public sealed record ScoringOptions
 {
     public ScoringMode Mode { get; init; } = ScoringMode.SharedPrefix;
 
-    /// <summary>Documents (request groups) whose shared prefixes run in one forward pass, at most.</summary>
+    /// <summary>
+    /// Documents (request groups) scheduled together: their shared prefixes run in as few passes as the
+    /// attention budget allows, and their requests' rows are batched by length across all of them (more
+    /// documents, less padding; their prefix caches are held at once).
+    /// </summary>
     public int BatchSize { get; init; } = 32;
 
     /// <summary>

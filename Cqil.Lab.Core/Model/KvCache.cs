@@ -134,6 +134,56 @@ public sealed class KvCache : IDisposable
         return selected;
     }
 
+    /// <summary>
+    /// One cache holding the samples of <paramref name="parts"/> in order, each right-aligned to the longest part
+    /// (shorter ones left-padded with masked positions), so rows can select samples of caches filled by
+    /// separate passes (<see cref="SelectSamples"/>). Every part must hold the same attention units.
+    /// </summary>
+    public static KvCache Stack(IReadOnlyList<KvCache> parts)
+    {
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("nothing to stack", nameof(parts));
+        }
+        var units = parts[0].slots.Keys.Order().ToArray();
+        var device = parts[0].Device;
+        if (parts.Any(p => !p.slots.Keys.Order().SequenceEqual(units) || p.Device.type != device.type || p.Device.index != device.index))
+        {
+            throw new ArgumentException("stacked caches must hold the same attention units on the same device", nameof(parts));
+        }
+        int length = parts.Max(p => p.Length);
+        var stacked = new KvCache(parts.Sum(p => p.Batch), Math.Max(1, length), parts[0].Device) { Length = length };
+        using var scope = NewDisposeScope();
+        long[] lengths = parts.Select(p => (long)p.Length).ToArray();
+        foreach (int unit in units)
+        {
+            stacked.slots[unit] = KvSlot.Stack(parts.Select(p => p.slots[unit]).ToArray(), lengths, length);
+        }
+        if (parts.Any(p => p.KeyMask is not null || p.Length != length))
+        {
+            var mask = zeros([stacked.Batch, stacked.Capacity], ScalarType.Bool, stacked.Device);
+            var real = new List<Tensor>();
+            int offset = 0;
+            foreach (var part in parts)
+            {
+                var target = mask.narrow(0, offset, part.Batch).narrow(1, length - part.Length, part.Length);
+                if (part.KeyMask is null)
+                {
+                    target.fill_(true);
+                }
+                else
+                {
+                    target.copy_(part.KeyMask.narrow(1, 0, part.Length));
+                }
+                real.Add(part.RealTokens ?? full([part.Batch], (long)part.Length, ScalarType.Int64, part.Device));
+                offset += part.Batch;
+            }
+            stacked.KeyMask = mask.DetachFromDisposeScope();
+            stacked.RealTokens = cat(real, 0).DetachFromDisposeScope();
+        }
+        return stacked;
+    }
+
     public void Dispose()
     {
         foreach (var slot in slots.Values)

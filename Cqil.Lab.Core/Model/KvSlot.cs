@@ -71,6 +71,28 @@ public sealed class KvSlot : IDisposable
         return slot;
     }
 
+    /// <summary>
+    /// One slot holding the samples of <paramref name="parts"/> in order, the first <paramref name="lengths"/>[i]
+    /// positions of part i placed at the end of <paramref name="length"/> positions (left-padded with zeros).
+    /// </summary>
+    public static KvSlot Stack(IReadOnlyList<KvSlot> parts, IReadOnlyList<long> lengths, long length)
+    {
+        var shape = parts[0].Keys.shape.ToArray();
+        shape[0] = parts.Sum(p => p.Keys.shape[0]);
+        shape[2] = length;
+        var slot = new KvSlot(zeros(shape, parts[0].Keys.dtype, parts[0].Keys.device).DetachFromDisposeScope(), zeros(shape, parts[0].Values.dtype, parts[0].Values.device).DetachFromDisposeScope());
+        using var scope = NewDisposeScope();
+        long offset = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            long batch = parts[i].Keys.shape[0];
+            slot.Keys.narrow(0, offset, batch).narrow(2, length - lengths[i], lengths[i]).copy_(parts[i].Keys.narrow(2, 0, lengths[i]));
+            slot.Values.narrow(0, offset, batch).narrow(2, length - lengths[i], lengths[i]).copy_(parts[i].Values.narrow(2, 0, lengths[i]));
+            offset += batch;
+        }
+        return slot;
+    }
+
     public void Dispose()
     {
         Keys.Dispose();

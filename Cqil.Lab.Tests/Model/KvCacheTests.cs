@@ -138,6 +138,46 @@ public sealed class KvCacheTests
         Assert.Throws<ArgumentException>(() => plain.SelectSamples([0], 3, 6));
     }
 
+    [Fact]
+    public void Stacked_caches_of_separate_passes_continue_like_each_sequence_run_alone()
+    {
+        using var model = RandomModel.Create(Config, seed: 5, std: 0.3);
+        var (a, b, padded, mask) = LeftPaddedPair();
+        long[] c = [1, 3, 77];
+        int width = b.Length;
+
+        using var noGrad = no_grad();
+        // Pass 1: a and b left-padded together; pass 2: c alone, shorter and unpadded.
+        using var first = model.NewCache(2, width);
+        using var second = model.NewCache(1, c.Length);
+        using (var scope = NewDisposeScope())
+        {
+            model.Forward(tensor(padded, [2, width]), first, tensor(mask, [2, width]), LogitsFor.None);
+            model.Forward(tensor(c, [1, c.Length]), second, null, LogitsFor.None);
+        }
+        using var stacked = KvCache.Stack([first, second]);
+        Assert.Equal(3, stacked.Batch);
+        Assert.Equal(width, stacked.Length);
+
+        // Continue c twice and b once from the stacked cache, keeping only the positions c needs at most.
+        int[] samples = [2, 1, 2];
+        long[][] rows = [[40, 41], [42, 43], [44, 45]];
+        using var cache = stacked.SelectSamples(samples, width, width + 2);
+        using (var scope = NewDisposeScope())
+        {
+            var logits = model.Forward(tensor(rows.SelectMany(r => r).ToArray(), [3, 2]), cache);
+            for (int r = 0; r < rows.Length; r++)
+            {
+                long[] alone = [.. samples[r] == 2 ? c : b, .. rows[r]];
+                var expected = ModelRun.Logits(model, alone);
+                double d = ModelRun.MaxAbsDiff(ModelRun.ToMatrix(logits[r]), Slice(expected, alone.Length - 2, 2));
+                Assert.True(d < 1e-4, $"row {r}: {d}");
+            }
+        }
+        using var other = new KvCache(1, 4, model.Device);
+        Assert.Throws<ArgumentException>(() => KvCache.Stack([first, other]));
+    }
+
     private static float[,] Slice(float[,] m, int start, int count)
     {
         var s = new float[count, m.GetLength(1)];
