@@ -14,11 +14,11 @@ namespace Cqil.Lab.Benchmarks;
 /// batching with every ending run after its own full context (what lm-eval computes); (3) naive per-choice:
 /// one forward of context + ending per choice. Scores must agree
 /// (per-choice log-likelihoods within 1e-4, identical acc/acc_norm predictions) and (1) must be at least
-/// 2× faster than (3), each at its own best setting: one thread and all threads, each with the engine's block
-/// attention and with libtorch's fused kernel, all measured in the same rounds in rotating order (one forward
-/// per choice is too small for a second core to pay off, and the fused kernel is faster for such short single
-/// sequences, so the baseline gets every setting the lab's scorer gets);
-/// otherwise the benchmark exits with 1.
+/// 2× faster than the faster of (2) and (3), each at its own best setting: one thread and all threads, each
+/// with the engine's block attention and with libtorch's fused kernel, all measured in the same rounds in
+/// rotating order (one forward per choice is too small for a second core to pay off, and the fused kernel is
+/// faster for such short single sequences, so the baseline gets every setting the lab's scorer gets; batching
+/// without sharing is a fair baseline too, so it is one). Otherwise the benchmark exits with 1.
 /// </summary>
 public static class EvalSharedContextBenchmark
 {
@@ -66,12 +66,12 @@ public static class EvalSharedContextBenchmark
             independent.Score(groups[..4]);
             naive.Score(singles[..16]);
             RequestScore[][] a = [], b = [], c = [];
-            var times = new List<(double[] Shared, double Independent, double[] Naive)>();
-            long sharedBefore = shared.TokensComputed, independentBefore = independent.TokensComputed;
+            var times = new List<(double[] Shared, double[] Independent, double[] Naive)>();
+            long sharedBefore = shared.TokensComputed, independentBefore = independent.TokensComputed, naiveBefore = naive.TokensComputed;
             for (int r = 0; r < reps; r++)
             {
                 var ts = InEverySetting(r, cores, () => shared.Score(groups), scores => a = scores);
-                double tb = Timing.Measure(CPU, 0, 1, () => b = independent.Score(groups))[0];
+                var tb = InEverySetting(r, cores, () => independent.Score(groups), scores => b = scores);
                 var tn = InEverySetting(r, cores, () => naive.Score(singles), scores => c = scores);
                 times.Add((ts, tb, tn));
             }
@@ -79,44 +79,48 @@ public static class EvalSharedContextBenchmark
             double diffShared = MaxDiff(a, naiveByGroup), diffIndependent = MaxDiff(b, naiveByGroup);
             var predictions = (Predictions(a, items), Predictions(b, items), Predictions(naiveByGroup, items));
             bool samePredictions = predictions.Item1.SequenceEqual(predictions.Item3) && predictions.Item2.SequenceEqual(predictions.Item3);
-            double ms(Func<(double[] Shared, double Independent, double[] Naive), double> f) => Timing.Median(times.Select(f).ToArray());
+            double ms(Func<(double[] Shared, double[] Independent, double[] Naive), double> f) => Timing.Median(times.Select(f).ToArray());
             return new
             {
                 model = loaded.Model.Identity.Name, items = items.Count, requests = singles.Length, batch, reps, cores,
-                sharedMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Shared[n])).ToArray(), independentMs = ms(t => t.Independent),
+                sharedMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Shared[n])).ToArray(), independentMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Independent[n])).ToArray(),
                 naiveMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Naive[n])).ToArray(),
-                sharedTokens = (shared.TokensComputed - sharedBefore) / reps / Settings.Length, independentTokens = (independent.TokensComputed - independentBefore) / reps,
+                sharedTokens = (shared.TokensComputed - sharedBefore) / reps / Settings.Length, independentTokens = (independent.TokensComputed - independentBefore) / reps / Settings.Length,
+                realTokens = (naive.TokensComputed - naiveBefore) / reps / Settings.Length,
                 maxAbsDiffShared = diffShared, maxAbsDiffIndependent = diffIndependent, samePredictions,
                 accShared = predictions.Item1.Average(p => p.Acc ? 1.0 : 0.0), accNormShared = predictions.Item1.Average(p => p.AccNorm ? 1.0 : 0.0),
                 rounds = times.Select(t => new { t.Shared, t.Independent, t.Naive }).ToArray(),
             };
         });
 
-        // Each side at its own best setting: the baseline never pays for a setting that suits only the lab's scorer.
-        int bestNaive = Array.IndexOf(report.naiveMs, report.naiveMs.Min());
+        // Each side at its own best setting: the baseline never pays for a setting that suits only the lab's scorer,
+        // and it is the faster of the two computations without sharing (one forward per choice, or batched).
+        var baselines = report.naiveMs.Select((t, n) => (Ms: t, Name: $"naive per choice, {Setting(n)}"))
+            .Concat(report.independentMs.Select((t, n) => (Ms: t, Name: $"full context per choice, batched, {Setting(n)}"))).ToArray();
+        var baseline = baselines.MinBy(x => x.Ms);
         int bestShared = Array.IndexOf(report.sharedMs, report.sharedMs.Min());
-        double naiveMs = report.naiveMs[bestNaive], sharedMs = report.sharedMs[bestShared];
+        double naiveMs = baseline.Ms, sharedMs = report.sharedMs[bestShared];
         double speedup = naiveMs / sharedMs;
         string Setting(int n) => $"{(Settings[n].Threads == 0 ? report.cores : 1)} thread(s), {(Settings[n].Kernel == PrefillAttention.Blocks ? "block" : "fused")} attention";
         bool identical = report.samePredictions && report.maxAbsDiffShared <= 1e-4 && report.maxAbsDiffIndependent <= 1e-4;
         bool pass = identical && speedup >= 2.0;
         Console.WriteLine($"eval-shared-context: HellaSwag, {report.items} items (seeded random subset) ({report.requests} choices), {report.model}, batch {report.batch}, {report.cores} thread(s), median of {report.reps} alternating rounds");
         Console.WriteLine();
-        Console.WriteLine($"| scoring | time | items/s | vs naive at its best ({Setting(bestNaive)}) |");
+        Console.WriteLine($"| scoring | time | items/s | vs the fastest baseline ({baseline.Name}) |");
         Console.WriteLine("|---|---|---|---|");
+        void Row(string name, double ms) => Console.WriteLine($"| {name} | {ms / 1000:F2} s | {report.items / (ms / 1000):F1} | {naiveMs / ms:F2}x |");
         for (int n = 0; n < Settings.Length; n++)
         {
-            Console.WriteLine($"| shared context, batched (lab's scorer), {Setting(n)} | {report.sharedMs[n] / 1000:F2} s | {report.items / (report.sharedMs[n] / 1000):F1} | {naiveMs / report.sharedMs[n]:F2}x |");
+            Row($"shared context, batched (lab's scorer), {Setting(n)}", report.sharedMs[n]);
         }
-        Console.WriteLine($"| full context per choice, batched (lm-eval's computation), {report.cores} thread(s), block attention | {report.independentMs / 1000:F2} s | {report.items / (report.independentMs / 1000):F1} | {naiveMs / report.independentMs:F2}x |");
-        for (int n = 0; n < Settings.Length; n++)
+        foreach (var (ms, name) in baselines)
         {
-            Console.WriteLine($"| naive per choice, one forward each, {Setting(n)} | {report.naiveMs[n] / 1000:F2} s | {report.items / (report.naiveMs[n] / 1000):F1} | {naiveMs / report.naiveMs[n]:F2}x |");
+            Row(name, ms);
         }
         Console.WriteLine();
-        Console.WriteLine($"token positions computed per pass: shared {report.sharedTokens}, full context per choice {report.independentTokens}");
+        Console.WriteLine($"token positions computed per pass, padding included: shared {report.sharedTokens}, full context per choice batched {report.independentTokens}, one forward per choice {report.realTokens} (no padding)");
         Console.WriteLine($"max |log-likelihood difference| vs naive: shared {report.maxAbsDiffShared:E2}, batched full-context {report.maxAbsDiffIndependent:E2}; acc/acc_norm predictions identical: {report.samePredictions} (acc {report.accShared:F4}, acc_norm {report.accNormShared:F4})");
-        Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: identical scores {(identical ? "yes" : "NO")}, shared-context speedup {speedup:F2}x, {Setting(bestShared)} vs {Setting(bestNaive)} (target >= 2x)");
+        Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: identical scores {(identical ? "yes" : "NO")}, shared-context speedup {speedup:F2}x, {Setting(bestShared)} vs {baseline.Name} (target >= 2x)");
         if (args.OutPath is not null)
         {
             File.WriteAllText(args.OutPath, JsonSerializer.Serialize(new { report, speedup, pass }, new JsonSerializerOptions { WriteIndented = true }));
