@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cqil.Lab.Core;
 using Cqil.Lab.Core.Checkpoints;
 using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Model;
@@ -8,7 +9,8 @@ using static TorchSharp.torch;
 namespace Cqil.Lab.Benchmarks;
 
 /// <summary>
-/// Shared-context scoring against naive per-choice scoring on HellaSwag, measured in one run on the same
+/// Shared-context scoring against naive per-choice scoring on HellaSwag (or another multiple-choice task with
+/// --task NAME, to see how the gain follows the context/continuation lengths), measured in one run on the same
 /// items: (1) the lab's scorer — each item's context computed once (a batch of items at a time), each ending
 /// run after a copy of its item's KV cache, endings of similar length batched together; (2) the same
 /// batching with every ending run after its own full context (what lm-eval computes); (3) naive per-choice:
@@ -25,7 +27,8 @@ public static class EvalSharedContextBenchmark
     public static int Run(BenchmarkArgs args)
     {
         string model = args.Extra.GetValueOrDefault("model") ?? SharedPath("data/stories260K/stories260K.bin");
-        string data = args.Extra.GetValueOrDefault("data") ?? SharedPath("data/hellaswag/hellaswag_val_full.txt");
+        var entry = TaskCatalog.Find(args.Extra.GetValueOrDefault("task") ?? "hellaswag");
+        string data = args.Extra.GetValueOrDefault("data") ?? SharedPath("data/" + entry.DefaultRelativePath);
         int limit = args.Quick ? 40 : args.Int("limit", 400);
         int batch = args.Int("batch-size", 32);
         int reps = args.Quick ? 1 : args.Int("reps", 3);
@@ -45,12 +48,21 @@ public static class EvalSharedContextBenchmark
                 }, seed: 1, name: $"random-h{hidden}")
                 : null;
             var loaded = (Model: randomModel ?? checkpoint.Model, checkpoint.Tokenizer);
-            var task = HellaSwagReader.Read(data);
+            var task = entry.Read(data);
             // A seeded random subset: HellaSwag's file order puts short ActivityNet contexts first, long WikiHow ones later.
             var items = ItemSelection.Select(task.Items, limit, (ulong)args.Int("seed", 1));
+            if (items.Any(i => i is not MultipleChoiceItem))
+            {
+                throw new InvalidInputException($"eval-shared-context needs a multiple-choice task; {entry.Name} is not one");
+            }
             var encoder = new RequestEncoder(loaded.Tokenizer);
             int maxLength = loaded.Model.Config.MaxPositions;
-            var groups = items.SelectMany(i => TaskEvaluator.Requests(i, encoder, maxLength)).ToArray();
+            // One request group per multiple-choice item; an item with a choice longer than the model's context
+            // (scored in pieces by the evaluator) is left out, so every side scores the same whole requests.
+            var encoded = items.Select(i => (Item: i, Group: TaskEvaluator.Requests(i, encoder, maxLength).Single())).ToArray();
+            int skipped = encoded.Count(e => e.Group.Any(r => r.Continuation.Length > maxLength));
+            (items, var groups) = (encoded.Where(e => e.Group.All(r => r.Continuation.Length <= maxLength)).Select(e => e.Item).ToArray(),
+                encoded.Where(e => e.Group.All(r => r.Continuation.Length <= maxLength)).Select(e => e.Group).ToArray());
             var singles = groups.SelectMany(g => g.Select(r => (IReadOnlyList<TokenRequest>)[r])).ToArray();
             var batched = new ScoringOptions { BatchSize = batch };
             if (args.Extra.ContainsKey("attention-budget-log2"))
@@ -82,7 +94,7 @@ public static class EvalSharedContextBenchmark
             double ms(Func<(double[] Shared, double[] Independent, double[] Naive), double> f) => Timing.Median(times.Select(f).ToArray());
             return new
             {
-                model = loaded.Model.Identity.Name, items = items.Count, requests = singles.Length, batch, reps, cores,
+                model = loaded.Model.Identity.Name, task = entry.Name, items = items.Count, skipped, requests = singles.Length, batch, reps, cores,
                 sharedMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Shared[n])).ToArray(), independentMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Independent[n])).ToArray(),
                 naiveMs = Enumerable.Range(0, Settings.Length).Select(n => ms(t => t.Naive[n])).ToArray(),
                 sharedTokens = (shared.TokensComputed - sharedBefore) / reps / Settings.Length, independentTokens = (independent.TokensComputed - independentBefore) / reps / Settings.Length,
@@ -104,7 +116,7 @@ public static class EvalSharedContextBenchmark
         string Setting(int n) => $"{(Settings[n].Threads == 0 ? report.cores : 1)} thread(s), {(Settings[n].Kernel == PrefillAttention.Blocks ? "block" : "fused")} attention";
         bool identical = report.samePredictions && report.maxAbsDiffShared <= 1e-4 && report.maxAbsDiffIndependent <= 1e-4;
         bool pass = identical && speedup >= 2.0;
-        Console.WriteLine($"eval-shared-context: HellaSwag, {report.items} items (seeded random subset) ({report.requests} choices), {report.model}, batch {report.batch}, {report.cores} thread(s), median of {report.reps} alternating rounds");
+        Console.WriteLine($"eval-shared-context: {report.task}, {report.items} items (seeded random subset{(report.skipped > 0 ? $", {report.skipped} left out: a choice longer than the model's context" : "")}) ({report.requests} choices), {report.model}, batch {report.batch}, {report.cores} thread(s), median of {report.reps} alternating rounds");
         Console.WriteLine();
         Console.WriteLine($"| scoring | time | items/s | vs the fastest baseline ({baseline.Name}) |");
         Console.WriteLine("|---|---|---|---|");
