@@ -10,11 +10,11 @@ namespace Cqil.Lab.Core.Evaluation;
 /// pass (left-padded, longest prefixes first so a pass holds similar lengths), and the passes' caches of a
 /// batch of documents are stacked into one. The requests' own tokens then run as rows after a copy of their
 /// document's cache entries (<see cref="KvCache.SelectSamples"/>), regrouped by length across the whole
-/// batch, so rows are padded to similar lengths (and only the columns that predict continuation tokens go
-/// through the head) and each
-/// continuation attends to prefix + itself only: the attention work is p² + Σ c·(p + c) per document
-/// instead of Σ (p + c)². In <see cref="ScoringMode.Independent"/> nothing is shared and every request is one
-/// such row. Inputs longer than the model's context are cut from the left as lm-eval does
+/// batch, so rows are padded to similar lengths and each continuation attends to prefix + itself only: the
+/// attention work is p² + Σ c·(p + c) per document instead of Σ (p + c)². In
+/// <see cref="ScoringMode.Independent"/> nothing is shared and every request is one such row. Either way only
+/// the columns that predict continuation tokens go through the head (<see cref="LogitsFor.From"/>).
+/// Inputs longer than the model's context are cut from the left as lm-eval does
 /// ((context + continuation)[-(max_length + 1):][:-1]).
 /// Runs on the calling thread (put it on the model's <see cref="Runtime.DeviceWorker"/>).
 /// </summary>

@@ -19,9 +19,9 @@ public interface ICausalLm
 
     /// <summary>
     /// Runs new tokens <paramref name="ids"/> [B, T] (int64) after whatever <paramref name="cache"/> holds and
-    /// returns float32 logits [B, T', vocab] for the positions <paramref name="logits"/> names (default: all T; an
-    /// empty tensor for <see cref="LogitsFor.None"/>), detached
-    /// from the caller's dispose scope rules: the result belongs to the caller's current scope.
+    /// returns float32 logits [B, T', vocab] for the positions <paramref name="logits"/> names (default: all T;
+    /// an empty tensor for <see cref="LogitsFor.None"/>), detached from the caller's dispose scope rules: the
+    /// result belongs to the caller's current scope.
     /// <paramref name="paddingMask"/> [B, T] marks real tokens (nonzero) when the batch is padded.
     /// </summary>
     Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? paddingMask = null, LogitsFor logits = default);

@@ -152,7 +152,7 @@ public sealed class KvCache : IDisposable
             throw new ArgumentException("stacked caches must hold the same attention units on the same device", nameof(parts));
         }
         int length = parts.Max(p => p.Length);
-        var stacked = new KvCache(parts.Sum(p => p.Batch), Math.Max(1, length), parts[0].Device) { Length = length };
+        var stacked = new KvCache(parts.Sum(p => p.Batch), Math.Max(1, length), device) { Length = length };
         using var scope = NewDisposeScope();
         long[] lengths = parts.Select(p => (long)p.Length).ToArray();
         foreach (int unit in units)
