@@ -19,8 +19,13 @@ public sealed record LatencyCandidate(GroupPlan Plan, ExecutionMode Mode, Concur
 /// </summary>
 public static class LatencyRunner
 {
+    /// <param name="afterRound">
+    /// Called after every round (warm-up rounds with false) with each runner's thread counts, baseline first: the
+    /// latency lab profiles its unit times there, so calibration sees the machine in the same state as the runners.
+    /// </param>
     public static LatencyReport Measure(LlamaModel model, IReadOnlyList<LatencyCandidate> candidates, LatencySettings settings,
-        IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default, bool keepPartial = false)
+        IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default, bool keepPartial = false,
+        Action<bool, IReadOnlyList<(int Prefill, int Decode)>>? afterRound = null)
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
@@ -82,6 +87,7 @@ public static class LatencyRunner
                         }
                         progress?.Report(new LatencyProgress("measuring", ++step, total));
                     }
+                    afterRound?.Invoke(rep >= settings.Warmup, threads);
                 }
                 catch (OperationCanceledException) when (keepPartial && rep - settings.Warmup >= 2)
                 {

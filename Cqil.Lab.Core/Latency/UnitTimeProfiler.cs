@@ -12,40 +12,89 @@ namespace Cqil.Lab.Core.Latency;
 /// the residual stream passes from one layer or group to the next: the time of one layer of the unchanged
 /// model, of everything outside the layer stack, and of one group of a given size computed in a given mode
 /// (a probe plan that groups only the first P layers, so calibration never sees the plan it will predict).
+/// Its probes run between the latency runner's rounds (<see cref="SampleRound"/>), so the unit times come from
+/// the same minutes as the latencies they are compared with: profiled afterwards, a drift of the machine's
+/// speed (25% within minutes on the build VM) showed up as a prediction error.
 /// </summary>
-public static class UnitTimeProfiler
+public sealed class UnitTimeProfiler : IDisposable
 {
-    /// <summary>Unit times of the unchanged model: one layer, and everything outside the layer stack.</summary>
-    public static (PhaseTimings Prefill, PhaseTimings Decode) ProfileBaseline(LlamaModel model, Tensor prompt, int decodeTokens,
-        (int Prefill, int Decode) threads, int repetitions, CancellationToken cancellationToken = default)
-    {
-        int layers = model.Config.NumLayers;
-        using var baseline = new ReferenceExecutor(model, GroupPlan.Baseline(layers));
-        var (prefill, decode) = Spans(baseline, prompt, decodeTokens, threads, repetitions, cancellationToken);
-        PhaseTimings Times(List<Span> spans) => spans.Count == 0
-            ? new PhaseTimings(0, 0, new Dictionary<int, double>())
-            : new PhaseTimings(spans.Average(s => s.Total - s.Between(0, layers)), spans.Average(s => s.Between(0, layers) / layers), new Dictionary<int, double>());
-        return (Times(prefill), Times(decode));
-    }
+    private readonly LlamaModel model;
+    private readonly Tensor prompt;
+    private readonly int decodeTokens;
+    private readonly ReferenceExecutor baseline;
+    private readonly Samples baselineSamples = new();
+    // Per measured mode (index into the runner's candidates), one probe per group size.
+    private readonly List<(int Runner, ExecutionMode Mode, int Size, PlanExecutor Probe, Samples Samples)> groupProbes = [];
 
-    /// <summary>Time of one group of each size in <paramref name="sizes"/> computed in <paramref name="mode"/> (probe: the first P layers grouped).</summary>
-    public static (Dictionary<int, double> Prefill, Dictionary<int, double> Decode) ProfileGroups(LlamaModel model, ExecutionMode mode, IEnumerable<int> sizes,
-        Tensor prompt, int decodeTokens, (int Prefill, int Decode) threads, int repetitions, ConcurrentOptions? concurrent = null, CancellationToken cancellationToken = default)
+    /// <param name="modes">The runner's candidates after the baseline, in order; reference mode gets no probe (it claims no speed).</param>
+    public UnitTimeProfiler(LlamaModel model, Tensor prompt, int decodeTokens, IReadOnlyList<ExecutionMode> modes, IEnumerable<int> sizes, ConcurrentOptions? concurrent = null)
     {
+        this.model = model;
+        this.prompt = prompt;
+        this.decodeTokens = decodeTokens;
         int layers = model.Config.NumLayers;
-        var prefillGroups = new Dictionary<int, double>();
-        var decodeGroups = new Dictionary<int, double>();
-        foreach (int size in sizes.Distinct().Where(size => size >= 2 && size <= layers))
+        baseline = new ReferenceExecutor(model, GroupPlan.Baseline(layers));
+        try
         {
-            using var probe = PlanExecutors.Create(model, GroupPlan.FromSep(layers, 0, size, size), mode, concurrent);
-            var (prefill, decode) = Spans(probe, prompt, decodeTokens, threads, repetitions, cancellationToken);
-            prefillGroups[size] = prefill.Average(s => s.Between(0, size));
-            if (decode.Count > 0)
+            var probeSizes = sizes.Distinct().Where(size => size >= 2 && size <= layers).ToArray();
+            for (int m = 0; m < modes.Count; m++)
             {
-                decodeGroups[size] = decode.Average(s => s.Between(0, size));
+                if (modes[m] == ExecutionMode.Reference)
+                {
+                    continue;
+                }
+                foreach (int size in probeSizes)
+                {
+                    groupProbes.Add((m + 1, modes[m], size, PlanExecutors.Create(model, GroupPlan.FromSep(layers, 0, size, size), modes[m], concurrent), new Samples()));
+                }
             }
         }
-        return (prefillGroups, decodeGroups);
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs every probe once with the thread counts of the runner it stands for (<paramref name="threads"/>[0]:
+    /// the baseline, [i]: candidate i), keeping the clock readings when <paramref name="timed"/> (not warm-up).
+    /// </summary>
+    public void SampleRound(bool timed, IReadOnlyList<(int Prefill, int Decode)> threads, CancellationToken cancellationToken = default)
+    {
+        Pass(baseline, threads[0], timed ? baselineSamples : null, cancellationToken);
+        foreach (var (runner, _, _, probe, samples) in groupProbes)
+        {
+            Pass(probe, threads[runner], timed ? samples : null, cancellationToken);
+        }
+    }
+
+    /// <summary>Unit times of the unchanged model, plus the groups as <paramref name="mode"/> computes them; null before any timed round.</summary>
+    public (PhaseTimings Prefill, PhaseTimings Decode)? Timings(ExecutionMode mode)
+    {
+        if (baselineSamples.Prefill.Count == 0)
+        {
+            return null;
+        }
+        int layers = model.Config.NumLayers;
+        PhaseTimings Units(List<Span> spans, Func<Samples, List<Span>> phase) => new(
+            spans.Count == 0 ? 0 : spans.Average(s => s.Total - s.Between(0, layers)),
+            spans.Count == 0 ? 0 : spans.Average(s => s.Between(0, layers) / layers),
+            groupProbes.Where(g => g.Mode == mode && phase(g.Samples).Count > 0)
+                .ToDictionary(g => g.Size, g => phase(g.Samples).Average(s => s.Between(0, g.Size))));
+        return (Units(baselineSamples.Prefill, s => s.Prefill), Units(baselineSamples.Decode, s => s.Decode));
+    }
+
+    public void Dispose()
+    {
+        baseline.Dispose();
+        groupProbes.ForEach(g => g.Probe.Dispose());
+    }
+
+    private sealed class Samples
+    {
+        public List<Span> Prefill { get; } = [];
+        public List<Span> Decode { get; } = [];
     }
 
     /// <summary>Clock readings of one pass: when each layer (index) started, when the stack ended (index L), and the pass's total.</summary>
@@ -54,52 +103,39 @@ public static class UnitTimeProfiler
         public double Between(int from, int to) => At[to] - At[from];
     }
 
-    private static (List<Span> Prefill, List<Span> Decode) Spans(PlanExecutor executor, Tensor prompt, int decodeTokens, (int Prefill, int Decode) threads,
-        int repetitions, CancellationToken cancellationToken)
+    /// <summary>One prefill and its decode steps, each read layer by layer; added to <paramref name="into"/> unless null.</summary>
+    private void Pass(PlanExecutor executor, (int Prefill, int Decode) threads, Samples? into, CancellationToken cancellationToken)
     {
-        var device = executor.Model.Device;
-        int layers = executor.Model.Config.NumLayers;
-        var at = new double[layers + 1];
+        var device = model.Device;
+        var at = new double[model.Config.NumLayers + 1];
         long origin = 0;
         executor.StateObserver = (index, _) =>
         {
             TorchRuntime.Synchronize(device);
             at[index] = Stopwatch.GetElapsedTime(origin).TotalMilliseconds;
         };
-        var prefill = new List<Span>();
-        var decode = new List<Span>();
         using var noGrad = no_grad();
         try
         {
-            for (int rep = 0; rep <= repetitions; rep++)
+            using var cache = executor.NewCache((int)prompt.shape[0], (int)prompt.shape[1] + decodeTokens + 1);
+            set_num_threads(threads.Prefill);
+            var next = Timed(executor, prompt, cache, ref origin, out double total);
+            into?.Prefill.Add(new Span((double[])at.Clone(), total));
+            set_num_threads(threads.Decode);
+            for (int i = 0; i < decodeTokens; i++)
             {
-                using var cache = executor.NewCache((int)prompt.shape[0], (int)prompt.shape[1] + decodeTokens + 1);
-                set_num_threads(threads.Prefill);
-                var next = Timed(executor, prompt, cache, ref origin, out double total);
-                if (rep > 0)
-                {
-                    prefill.Add(new Span((double[])at.Clone(), total));
-                }
-                set_num_threads(threads.Decode);
-                for (int i = 0; i < decodeTokens; i++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var following = Timed(executor, next, cache, ref origin, out total);
-                    next.Dispose();
-                    next = following;
-                    if (rep > 0)
-                    {
-                        decode.Add(new Span((double[])at.Clone(), total));
-                    }
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var following = Timed(executor, next, cache, ref origin, out total);
                 next.Dispose();
+                next = following;
+                into?.Decode.Add(new Span((double[])at.Clone(), total));
             }
+            next.Dispose();
         }
         finally
         {
             executor.StateObserver = null;
         }
-        return (prefill, decode);
     }
 
     private static Tensor Timed(PlanExecutor executor, Tensor ids, KvCache cache, ref long origin, out double totalMs)
