@@ -9,10 +9,7 @@ namespace Cqil.Lab.Tests.Latency;
 [Collection(SerialCollection.Name)]
 public sealed class LatencyRunnerTests
 {
-    private static LlamaModel Tiny() => RandomModel.Create(new LlamaConfig
-    {
-        VocabSize = 64, HiddenSize = 32, IntermediateSize = 64, NumLayers = 6, NumHeads = 4, NumKvHeads = 2, HeadDim = 8, MaxPositions = 128,
-    }, seed: 1);
+    private static LlamaModel Tiny() => RandomModel.Create(TestConfigs.SixLayers, seed: 1);
 
     [Fact]
     public void Report_labels_every_number_with_its_mode_and_reference_claims_no_speedup()

@@ -9,10 +9,7 @@ namespace Cqil.Lab.Tests.Latency;
 [Collection(SerialCollection.Name)]
 public sealed class UnitTimeProfilerTests
 {
-    private static LlamaModel Tiny() => RandomModel.Create(new LlamaConfig
-    {
-        VocabSize = 64, HiddenSize = 32, IntermediateSize = 64, NumLayers = 6, NumHeads = 4, NumKvHeads = 2, HeadDim = 8, MaxPositions = 128,
-    }, seed: 1);
+    private static LlamaModel Tiny() => RandomModel.Create(TestConfigs.SixLayers, seed: 1);
 
     [Fact]
     public void The_runner_calls_back_after_every_round_and_says_which_were_timed()
