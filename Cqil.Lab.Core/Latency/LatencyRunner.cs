@@ -47,24 +47,43 @@ public static class LatencyRunner
             using var noGrad = no_grad();
             var prompt = PromptIds(model, settings);
 
-            // 1. Each runner's own best thread count, per phase.
-            var trials = new List<ThreadTrial>();
-            var threads = new (int Prefill, int Decode)[runners.Count];
+            // 1. Each runner's own best thread count, per phase. Every (runner, thread count) pair is sampled once per
+            // round, all in the same rounds and in alternating order (the first round is warm-up), so a drift of the
+            // machine's speed cannot pick the count: measured one candidate after another, it sometimes did.
+            const int TrialRounds = 3;
             var candidateThreads = settings.Candidates();
-            int step = 0, steps = runners.Count * candidateThreads.Count;
+            var trialSamples = new List<(double PrefillMs, double[] DecodeMs)>[runners.Count, candidateThreads.Count];
             for (int r = 0; r < runners.Count; r++)
             {
-                var found = new List<ThreadTrial>();
-                foreach (int t in candidateThreads)
+                for (int k = 0; k < candidateThreads.Count; k++)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var samples = Enumerable.Range(0, 3)
-                        .Select(_ => MeasureOnce(runners[r].Lm, prompt, Math.Min(settings.DecodeTokens, 8), t, t, cancellationToken))
-                        .Skip(1).ToArray();
-                    found.Add(new ThreadTrial(runners[r].Label, t, Median(samples.Select(s => s.PrefillMs)),
-                        Median(samples.SelectMany(s => s.DecodeMs).DefaultIfEmpty(0))));
-                    progress?.Report(new LatencyProgress("choosing thread counts", ++step, steps));
+                    trialSamples[r, k] = [];
                 }
+            }
+            int step = 0, steps = TrialRounds * runners.Count * candidateThreads.Count;
+            for (int round = 0; round < TrialRounds; round++)
+            {
+                for (int r = 0; r < runners.Count; r++)
+                {
+                    for (int j = 0; j < candidateThreads.Count; j++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        int k = round % 2 == 0 ? j : candidateThreads.Count - 1 - j;
+                        var sample = MeasureOnce(runners[r].Lm, prompt, Math.Min(settings.DecodeTokens, 8), candidateThreads[k], candidateThreads[k], cancellationToken);
+                        if (round > 0)
+                        {
+                            trialSamples[r, k].Add(sample);
+                        }
+                        progress?.Report(new LatencyProgress("choosing thread counts", ++step, steps));
+                    }
+                }
+            }
+            var trials = new List<ThreadTrial>();
+            var threads = new (int Prefill, int Decode)[runners.Count];
+            for (int r = 0; r < runners.Count; r++)
+            {
+                var found = candidateThreads.Select((t, k) => new ThreadTrial(runners[r].Label, t, Median(trialSamples[r, k].Select(s => s.PrefillMs)),
+                    Median(trialSamples[r, k].SelectMany(s => s.DecodeMs).DefaultIfEmpty(0)))).ToList();
                 trials.AddRange(found);
                 threads[r] = (found.MinBy(f => f.PrefillMs)!.Threads, found.MinBy(f => f.DecodeMsPerToken)!.Threads);
             }
