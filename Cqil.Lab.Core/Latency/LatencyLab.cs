@@ -59,8 +59,9 @@ public static class LatencyLab
                     LatencyProjection.Ideal(plan, decode), LatencyProjection.OnDevices(plan, decode, link, updateBytesDecode), null, null));
             }
         }
-        string notes = "Unit times, profiled between the measured rounds: one layer and the non-layer part from the unchanged model; one group "
-            + "per size from a probe plan grouping only the first P layers, in each mode (never the plan predicted). 'this machine' rows predict from those; device rows assume each "
+        string notes = "Unit times, profiled between the measured rounds: one layer and the non-layer part from the unchanged model; a group of "
+            + "each size, in each mode, from probe plans grouping the first P layers once and twice (never the plan predicted): the "
+            + "second group's time is a group's cost, and what the first costs beyond it is charged once per pass. 'this machine' rows predict from those; device rows assume each "
             + "group member has a device as fast as this one and add a ring all-reduce of one fp16 update per group ("
             + string.Join("; ", InterconnectModel.Presets.Select(l => l.Note)) + ").";
         return report with { Projection = new ProjectionTable(plan.Describe(), prefill, decode, rows, notes) };

@@ -6,7 +6,8 @@ namespace Cqil.Lab.Core.Latency;
 /// Predicts the latency of a plan from unit times. Ideal: one layer-time per group (P devices, free
 /// exchange). On P devices linked by an interconnect: one layer-time per singleton, and per multi-layer group
 /// the slowest member (a layer on its own device) plus the all-reduce of its update. On this machine: each
-/// group costs what a group of its size was measured to cost in that mode (calibration), singletons a layer.
+/// group costs what a group of its size was measured to cost in that mode (calibration), singletons a layer,
+/// and a pass with groups pays the mode's start cost once.
 /// </summary>
 public static class LatencyProjection
 {
@@ -18,7 +19,7 @@ public static class LatencyProjection
     /// <summary>Null when a group size of the plan was not calibrated.</summary>
     public static double? Calibrated(GroupPlan plan, PhaseTimings t)
     {
-        double total = t.NonLayerMs;
+        double total = t.NonLayerMs + (plan.Groups.Any(g => !g.IsSingleton) ? t.GroupStartMs : 0);
         foreach (var g in plan.Groups)
         {
             if (g.IsSingleton)

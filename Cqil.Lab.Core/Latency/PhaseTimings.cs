@@ -7,6 +7,12 @@ namespace Cqil.Lab.Core.Latency;
 /// </summary>
 public sealed record PhaseTimings(double NonLayerMs, double LayerMs, IReadOnlyDictionary<int, double> GroupMs)
 {
+    /// <summary>
+    /// What a pass with any multi-layer group pays once, on top of each group's own time (the concurrent mode
+    /// wakes its workers at the first group, then they spin through the rest of the pass).
+    /// </summary>
+    public double GroupStartMs { get; init; }
+
     /// <summary>Sequential: every layer one after another.</summary>
     public double Sequential(int layers) => NonLayerMs + layers * LayerMs;
 }

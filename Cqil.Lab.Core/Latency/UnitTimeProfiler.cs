@@ -10,8 +10,10 @@ namespace Cqil.Lab.Core.Latency;
 /// <summary>
 /// Measures the unit times a projection is built from, by reading the clock (after a device sync) each time
 /// the residual stream passes from one layer or group to the next: the time of one layer of the unchanged
-/// model, of everything outside the layer stack, and of one group of a given size computed in a given mode
-/// (a probe plan that groups only the first P layers, so calibration never sees the plan it will predict).
+/// model, of everything outside the layer stack, and of one group of a given size computed in a given mode —
+/// from probe plans that group only the first P layers, once and twice, so calibration never sees the plan it
+/// will predict: the second group's time is a group's own cost, and what the first costs beyond it is paid once
+/// per pass (<see cref="PhaseTimings.GroupStartMs"/>; the concurrent mode wakes its workers there).
 /// Its probes run between the latency runner's rounds (<see cref="SampleRound"/>), so the unit times come from
 /// the same minutes as the latencies they are compared with: profiled afterwards, a drift of the machine's
 /// speed (25% within minutes on the build VM) showed up as a prediction error.
@@ -23,8 +25,9 @@ public sealed class UnitTimeProfiler : IDisposable
     private readonly int decodeTokens;
     private readonly ReferenceExecutor baseline;
     private readonly Samples baselineSamples = new();
-    // Per measured mode (index into the runner's candidates), one probe per group size.
-    private readonly List<(int Runner, ExecutionMode Mode, int Size, PlanExecutor Probe, Samples Samples)> groupProbes = [];
+    // Per measured mode (index into the runner's candidates) and group size, probes with one and (where the model is
+    // deep enough) two groups of that size at the front.
+    private readonly List<(int Runner, ExecutionMode Mode, int Size, int Groups, PlanExecutor Probe, Samples Samples)> groupProbes = [];
 
     /// <param name="modes">The runner's candidates after the baseline, in order; reference mode gets no probe (it claims no speed).</param>
     public UnitTimeProfiler(LlamaModel model, Tensor prompt, int decodeTokens, IReadOnlyList<ExecutionMode> modes, IEnumerable<int> sizes, ConcurrentOptions? concurrent = null)
@@ -45,7 +48,11 @@ public sealed class UnitTimeProfiler : IDisposable
                 }
                 foreach (int size in probeSizes)
                 {
-                    groupProbes.Add((m + 1, modes[m], size, PlanExecutors.Create(model, GroupPlan.FromSep(layers, 0, size, size), modes[m], concurrent), new Samples()));
+                    foreach (int groups in new[] { 1, 2 }.Where(g => g * size <= layers))
+                    {
+                        var probe = PlanExecutors.Create(model, GroupPlan.FromSep(layers, 0, groups * size, size), modes[m], concurrent);
+                        groupProbes.Add((m + 1, modes[m], size, groups, probe, new Samples()));
+                    }
                 }
             }
         }
@@ -63,7 +70,7 @@ public sealed class UnitTimeProfiler : IDisposable
     public void SampleRound(bool timed, IReadOnlyList<(int Prefill, int Decode)> threads, CancellationToken cancellationToken = default)
     {
         Pass(baseline, threads[0], timed ? baselineSamples : null, cancellationToken);
-        foreach (var (runner, _, _, probe, samples) in groupProbes)
+        foreach (var (runner, _, _, _, probe, samples) in groupProbes)
         {
             Pass(probe, threads[runner], timed ? samples : null, cancellationToken);
         }
@@ -77,11 +84,26 @@ public sealed class UnitTimeProfiler : IDisposable
             return null;
         }
         int layers = model.Config.NumLayers;
-        PhaseTimings Units(List<Span> spans, Func<Samples, List<Span>> phase) => new(
-            spans.Count == 0 ? 0 : spans.Average(s => s.Total - s.Between(0, layers)),
-            spans.Count == 0 ? 0 : spans.Average(s => s.Between(0, layers) / layers),
-            groupProbes.Where(g => g.Mode == mode && phase(g.Samples).Count > 0)
-                .ToDictionary(g => g.Size, g => phase(g.Samples).Average(s => s.Between(0, g.Size))));
+        PhaseTimings Units(List<Span> spans, Func<Samples, List<Span>> phase)
+        {
+            // Mean time from the first layer to the end of the probe's groups, per size and number of groups.
+            var probed = groupProbes.Where(g => g.Mode == mode && phase(g.Samples).Count > 0)
+                .ToDictionary(g => (g.Size, g.Groups), g => phase(g.Samples).Average(s => s.Between(0, g.Groups * g.Size)));
+            var groupMs = new Dictionary<int, double>();
+            double start = 0;
+            foreach (int size in probed.Keys.Select(k => k.Size).Distinct())
+            {
+                double one = probed[(size, 1)];
+                // Without a second group, or when noise makes it look free, a group costs what one alone did.
+                double each = probed.TryGetValue((size, 2), out double two) && two > one ? two - one : one;
+                groupMs[size] = each;
+                start = Math.Max(start, one - each);
+            }
+            return new PhaseTimings(
+                spans.Count == 0 ? 0 : spans.Average(s => s.Total - s.Between(0, layers)),
+                spans.Count == 0 ? 0 : spans.Average(s => s.Between(0, layers) / layers),
+                groupMs) { GroupStartMs = start };
+        }
         return (Units(baselineSamples.Prefill, s => s.Prefill), Units(baselineSamples.Decode, s => s.Decode));
     }
 

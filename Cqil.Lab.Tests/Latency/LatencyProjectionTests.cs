@@ -43,6 +43,9 @@ public sealed class LatencyProjectionTests
         var t = new PhaseTimings(1.0, 2.0, new Dictionary<int, double> { [2] = 3.0, [3] = 3.5 });
         Assert.Equal(1.0 + 2.0 + 3.0 + 3.5, LatencyProjection.Calibrated(plan, t));
         Assert.Null(LatencyProjection.Calibrated(plan, t with { GroupMs = new Dictionary<int, double> { [2] = 3.0 } }));
+        // A pass with groups pays the start cost once, however many groups it has; a plan without groups never.
+        Assert.Equal(1.0 + 2.0 + 3.0 + 3.5 + 0.25, LatencyProjection.Calibrated(plan, t with { GroupStartMs = 0.25 }));
+        Assert.Equal(1.0 + 6 * 2.0, LatencyProjection.Calibrated(GroupPlan.Baseline(6), t with { GroupStartMs = 0.25 }));
         Assert.Equal(1.0 + 3 * 2.0, LatencyProjection.Ideal(plan, t));
     }
 }

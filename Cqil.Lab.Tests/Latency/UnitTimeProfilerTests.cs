@@ -42,7 +42,8 @@ public sealed class UnitTimeProfilerTests
         Assert.True(prefill.LayerMs > 0 && prefill.NonLayerMs > 0 && decode.LayerMs > 0);
         Assert.Equal([2, 3], prefill.GroupMs.Keys.Order());
         Assert.Equal([2, 3], decode.GroupMs.Keys.Order());
-        Assert.All(prefill.GroupMs.Values, ms => Assert.True(ms > 0));
+        Assert.All(prefill.GroupMs.Values.Concat(decode.GroupMs.Values), ms => Assert.True(ms > 0));
+        Assert.True(prefill.GroupStartMs >= 0 && decode.GroupStartMs >= 0);
         Assert.Empty(profiler.Timings(ExecutionMode.Reference)!.Value.Prefill.GroupMs);
     }
 }
