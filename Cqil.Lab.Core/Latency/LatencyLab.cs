@@ -26,7 +26,7 @@ public static class LatencyLab
             ? new UnitTimeProfiler(model, LatencyRunner.PromptIds(model, settings), settings.DecodeTokens, modes, sizes, concurrent)
             : null;
         var report = LatencyRunner.Measure(model, modes.Select(m => new LatencyCandidate(plan, m, concurrent)).ToList(), settings, progress, cancellationToken, keepPartial,
-            profiler is null ? null : (timed, threads) => profiler.SampleRound(timed, threads, cancellationToken));
+            profiler);
         // The reference mode has no probes: its timings are the unchanged model's alone.
         var units = profiler?.Timings(ExecutionMode.Reference);
         if (units is null || report.Partial)

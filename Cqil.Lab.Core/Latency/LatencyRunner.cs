@@ -19,13 +19,10 @@ public sealed record LatencyCandidate(GroupPlan Plan, ExecutionMode Mode, Concur
 /// </summary>
 public static class LatencyRunner
 {
-    /// <param name="afterRound">
-    /// Called after every round (warm-up rounds with false) with each runner's thread counts, baseline first: the
-    /// latency lab profiles its unit times there, so calibration sees the machine in the same state as the runners.
-    /// </param>
+    /// <param name="companion">Runs after every round (the latency lab profiles its unit times there).</param>
     public static LatencyReport Measure(LlamaModel model, IReadOnlyList<LatencyCandidate> candidates, LatencySettings settings,
         IProgress<LatencyProgress>? progress = null, CancellationToken cancellationToken = default, bool keepPartial = false,
-        Action<bool, IReadOnlyList<(int Prefill, int Decode)>>? afterRound = null)
+        IRoundCompanion? companion = null)
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
@@ -90,7 +87,7 @@ public static class LatencyRunner
 
             // 2. Warm-up, then timed repetitions alternating between runners.
             var measured = runners.Select(_ => new List<(double PrefillMs, double[] DecodeMs)>()).ToArray();
-            int total = (settings.Warmup + settings.Repetitions) * runners.Count;
+            int total = (settings.Warmup + settings.Repetitions) * (runners.Count + (companion?.PassesPerRound ?? 0));
             step = 0;
             bool partial = false;
             for (int rep = 0; rep < settings.Warmup + settings.Repetitions; rep++)
@@ -106,7 +103,7 @@ public static class LatencyRunner
                         }
                         progress?.Report(new LatencyProgress("measuring", ++step, total));
                     }
-                    afterRound?.Invoke(rep >= settings.Warmup, threads);
+                    companion?.AfterRound(rep >= settings.Warmup, threads, () => progress?.Report(new LatencyProgress("measuring", ++step, total)), cancellationToken);
                 }
                 catch (OperationCanceledException) when (keepPartial && rep - settings.Warmup >= 2)
                 {

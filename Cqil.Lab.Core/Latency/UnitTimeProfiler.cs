@@ -14,11 +14,11 @@ namespace Cqil.Lab.Core.Latency;
 /// from probe plans that group only the first P layers, once and twice, so calibration never sees the plan it
 /// will predict: the second group's time is a group's own cost, and what the first costs beyond it is paid once
 /// per pass (<see cref="PhaseTimings.GroupStartMs"/>; the concurrent mode wakes its workers there).
-/// Its probes run between the latency runner's rounds (<see cref="SampleRound"/>), so the unit times come from
+/// Its probes run between the latency runner's rounds (<see cref="AfterRound"/>), so the unit times come from
 /// the same minutes as the latencies they are compared with: profiled afterwards, a drift of the machine's
 /// speed (25% within minutes on the build VM) showed up as a prediction error.
 /// </summary>
-public sealed class UnitTimeProfiler : IDisposable
+public sealed class UnitTimeProfiler : IRoundCompanion, IDisposable
 {
     private readonly LlamaModel model;
     private readonly Tensor prompt;
@@ -63,16 +63,20 @@ public sealed class UnitTimeProfiler : IDisposable
         }
     }
 
+    public int PassesPerRound => 1 + groupProbes.Count;
+
     /// <summary>
     /// Runs every probe once with the thread counts of the runner it stands for (<paramref name="threads"/>[0]:
     /// the baseline, [i]: candidate i), keeping the clock readings when <paramref name="timed"/> (not warm-up).
     /// </summary>
-    public void SampleRound(bool timed, IReadOnlyList<(int Prefill, int Decode)> threads, CancellationToken cancellationToken = default)
+    public void AfterRound(bool timed, IReadOnlyList<(int Prefill, int Decode)> threads, Action passDone, CancellationToken cancellationToken)
     {
         Pass(baseline, threads[0], timed ? baselineSamples : null, cancellationToken);
+        passDone();
         foreach (var (runner, _, _, _, probe, samples) in groupProbes)
         {
             Pass(probe, threads[runner], timed ? samples : null, cancellationToken);
+            passDone();
         }
     }
 

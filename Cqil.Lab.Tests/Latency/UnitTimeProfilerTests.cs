@@ -12,16 +12,36 @@ public sealed class UnitTimeProfilerTests
     private static LlamaModel Tiny() => RandomModel.Create(TestConfigs.SixLayers, seed: 1);
 
     [Fact]
-    public void The_runner_calls_back_after_every_round_and_says_which_were_timed()
+    public void The_runner_runs_its_companion_after_every_round_and_counts_its_passes_in_the_progress()
     {
         using var model = Tiny();
         var settings = new LatencySettings { PromptLength = 8, DecodeTokens = 2, Warmup = 2, Repetitions = 3, ThreadCandidates = [1] };
-        var calls = new List<(bool Timed, int Runners)>();
+        var companion = new RecordingCompanion();
+        var measuring = new List<LatencyProgress>();
 
         LatencyRunner.Measure(model, [new LatencyCandidate(GroupPlan.FromSep(6, 2, 6, 2), ExecutionMode.Fused)], settings,
-            afterRound: (timed, threads) => calls.Add((timed, threads.Count)));
+            new SynchronousProgress<LatencyProgress>(p => { if (p.Phase == "measuring") { measuring.Add(p); } }), companion: companion);
 
-        Assert.Equal([(false, 2), (false, 2), (true, 2), (true, 2), (true, 2)], calls);
+        Assert.Equal([(false, 2), (false, 2), (true, 2), (true, 2), (true, 2)], companion.Calls);
+        // 5 rounds × (2 runners + 3 companion passes), counted one by one up to the total.
+        Assert.Equal(Enumerable.Range(1, 25), measuring.Select(p => p.Done));
+        Assert.All(measuring, p => Assert.Equal(25, p.Total));
+    }
+
+    private sealed class RecordingCompanion : IRoundCompanion
+    {
+        public List<(bool Timed, int Runners)> Calls { get; } = [];
+
+        public int PassesPerRound => 3;
+
+        public void AfterRound(bool timed, IReadOnlyList<(int Prefill, int Decode)> threads, Action passDone, CancellationToken cancellationToken)
+        {
+            Calls.Add((timed, threads.Count));
+            for (int i = 0; i < PassesPerRound; i++)
+            {
+                passDone();
+            }
+        }
     }
 
     [Fact]
@@ -33,11 +53,15 @@ public sealed class UnitTimeProfilerTests
         using var profiler = new UnitTimeProfiler(model, prompt, decodeTokens: 2, [ExecutionMode.Reference, ExecutionMode.Fused], [2, 3]);
         (int, int)[] threads = [(1, 1), (1, 1), (1, 1)];
 
-        profiler.SampleRound(timed: false, threads);
+        profiler.AfterRound(timed: false, threads, () => { }, CancellationToken.None);
         Assert.Null(profiler.Timings(ExecutionMode.Fused));
 
-        profiler.SampleRound(timed: true, threads);
-        profiler.SampleRound(timed: true, threads);
+        int passes = 0;
+        profiler.AfterRound(timed: true, threads, () => passes++, CancellationToken.None);
+        profiler.AfterRound(timed: true, threads, () => passes++, CancellationToken.None);
+        // The baseline, and fused groups of 2 (once, twice) and 3 (once, twice) on 6 layers, each round.
+        Assert.Equal(5, profiler.PassesPerRound);
+        Assert.Equal(2 * profiler.PassesPerRound, passes);
         var (prefill, decode) = profiler.Timings(ExecutionMode.Fused)!.Value;
         Assert.True(prefill.LayerMs > 0 && prefill.NonLayerMs > 0 && decode.LayerMs > 0);
         Assert.Equal([2, 3], prefill.GroupMs.Keys.Order());
