@@ -41,7 +41,14 @@ public sealed record LayerSimilarityAnalysis
         _ => throw new InvalidInputException($"{SimilarityMetrics.Name(metric)} is a per-layer vector; use BlockInfluence"),
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    // A property that is missing, misspelt or null where the type says it cannot be fails parsing with a
+    // JsonException (turned into a message naming the file) instead of leaving a null for later code to trip on.
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

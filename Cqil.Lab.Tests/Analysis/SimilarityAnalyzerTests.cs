@@ -98,6 +98,22 @@ public sealed class SimilarityAnalyzerTests
         Assert.Throws<Core.InvalidInputException>(() => LayerSimilarityAnalysis.Parse("{\"schema\": \"other\"}", "b.json"));
     }
 
+    [Theory]
+    [InlineData("\"Mean\"", "\"Meam\"")]        // a misspelt matrix: found by the fuzzer as a NullReferenceException
+    [InlineData("\"StdDev\"", "\"StdDeb\"")]
+    [InlineData("\"name\"", "\"nane\"")]
+    public void A_missing_part_is_rejected_with_a_message_naming_the_file(string property, string misspelt)
+    {
+        var config = new LlamaConfig { VocabSize = 50, HiddenSize = 16, IntermediateSize = 32, NumLayers = 3, NumHeads = 2, NumKvHeads = 1, HeadDim = 8, MaxPositions = 64 };
+        using var model = RandomModel.Create(config, seed: 4);
+        string json = SimilarityAnalyzer.Run(model, CalibrationSet.FromIds([[1, 2, 3, 4]], "ids", 8), new AnalysisSettings()).ToJson();
+        int at = json.IndexOf(property, StringComparison.Ordinal);
+        Assert.True(at >= 0);
+        var broken = json[..at] + misspelt + json[(at + property.Length)..];
+        var e = Assert.Throws<Core.InvalidInputException>(() => LayerSimilarityAnalysis.Parse(broken, "c.json"));
+        Assert.Contains("c.json", e.Message);
+    }
+
     [SharedDataFact("data/stories260K/stories260K.bin", "data/wikitext-2-raw/wikitext-2-raw-v1-test.hf-rows-joined.crlf.txt")]
     public void Stories260K_on_wikitext_agrees_with_a_dense_computation_from_the_models_hidden_states()
     {
