@@ -3,6 +3,8 @@ using Cqil.Lab.Core.Runtime;
 
 // Each benchmark measures its sides in one run and prints a table; `--quick` shrinks sizes for a smoke run.
 TorchRuntime.EnsureInitialized();
+// Which matrix kernels MKL runs changes every CPU timing ~2x on AMD CPUs (Core/Runtime/MklCodePath.cs).
+Console.Error.WriteLine($"# {MklCodePath.Describe()}");
 var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
 {
     ["engine"] = EngineBenchmark.Run,
@@ -12,6 +14,7 @@ var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
     ["eval-shared-context"] = EvalSharedContextBenchmark.Run,
     ["demo-training"] = DemoTrainingBenchmark.Run,
     ["recall-calibration"] = RecallCalibrationBenchmark.Run,
+    ["mkl-path"] = MklCodePathBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {

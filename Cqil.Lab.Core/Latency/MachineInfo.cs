@@ -16,7 +16,8 @@ public sealed record MachineInfo(
     string Libtorch,
     string TorchSharp,
     string DotNet,
-    string? GitCommit)
+    string? GitCommit,
+    string? MathKernels = null)
 {
     public static MachineInfo Describe()
     {
@@ -32,7 +33,8 @@ public sealed record MachineInfo(
             TorchRuntime.EnsureInitialized(),
             typeof(torch).Assembly.GetName().Version?.ToString() ?? "?",
             Environment.Version.ToString(),
-            CurrentGitCommit());
+            CurrentGitCommit(),
+            MklCodePath.Describe());
     }
 
     private static string CpuModel()

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Cqil.Lab.Core.Runtime;
 
 /// <summary>
-/// Settings that must reach native code (libgomp inside libtorch) before libtorch is loaded, and native
+/// Settings that must reach native code (libgomp and MKL inside libtorch) before libtorch is loaded, and native
 /// memory hygiene. .NET's Environment.SetEnvironmentVariable does not change the C environment on Linux,
 /// so libc's setenv is called directly.
 /// </summary>
@@ -28,6 +28,7 @@ public static partial class NativeEnvironment
             Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
         }
         KeepFreedMemoryForReuse();
+        MklCodePath.Prepare();
     }
 
     /// <summary>
