@@ -102,6 +102,7 @@ public static class EvalSharedContextBenchmark
                 maxAbsDiffShared = diffShared, maxAbsDiffIndependent = diffIndependent, samePredictions,
                 accShared = predictions.Item1.Average(p => p.Acc ? 1.0 : 0.0), accNormShared = predictions.Item1.Average(p => p.AccNorm ? 1.0 : 0.0),
                 rounds = times.Select(t => new { t.Shared, t.Independent, t.Naive }).ToArray(),
+                sharedWork = shared.Work(groups), unsharedWork = independent.Work(groups),
             };
         });
 
@@ -131,6 +132,10 @@ public static class EvalSharedContextBenchmark
         }
         Console.WriteLine();
         Console.WriteLine($"token positions computed per pass, padding included: shared {report.sharedTokens}, full context per choice batched {report.independentTokens}, one forward per choice {report.realTokens} (no padding)");
+        // The arithmetic bound: at equal efficiency per multiply-accumulate, sharing cannot be faster than this.
+        static string Macs(ScoringWork w) => $"{w.TotalMacs / 1e9:F2} G (layers {w.LinearMacs / 1e9:F2}, attention {w.AttentionMacs / 1e9:F2}, head {w.HeadMacs / 1e9:F2})";
+        Console.WriteLine($"multiply-accumulates without padding: shared {Macs(report.sharedWork)}; without sharing {Macs(report.unsharedWork)}: "
+            + $"sharing saves {report.unsharedWork.TotalMacs / report.sharedWork.TotalMacs:F2}x of the arithmetic (the most it can gain at equal efficiency)");
         Console.WriteLine($"max |log-likelihood difference| vs naive: shared {report.maxAbsDiffShared:E2}, batched full-context {report.maxAbsDiffIndependent:E2}; acc/acc_norm predictions identical: {report.samePredictions} (acc {report.accShared:F4}, acc_norm {report.accNormShared:F4})");
         Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: identical scores {(identical ? "yes" : "NO")}, shared-context speedup {speedup:F2}x, {Setting(bestShared)} vs {baseline.Name} (target >= 2x)");
         if (args.OutPath is not null)

@@ -41,6 +41,25 @@ public sealed class LoglikelihoodScorer
     public long TokensComputed { get; private set; }
 
     /// <summary>
+    /// The arithmetic <see cref="Score"/> needs for these groups in this scorer's mode, without padding: each
+    /// document's shared prefix once, then every request's remaining tokens after it.
+    /// </summary>
+    public ScoringWork Work(IReadOnlyList<IReadOnlyList<TokenRequest>> groups)
+    {
+        var config = lm.Model.Config;
+        var work = ScoringWork.None;
+        foreach (var plan in groups.Select((g, i) => Plan(i, g)))
+        {
+            work += ScoringWork.Pass(config, 0, plan.Prefix.Length, 0);
+            foreach (var row in plan.Rows)
+            {
+                work += ScoringWork.Pass(config, plan.Prefix.Length, row.Remainder.Length, row.Targets);
+            }
+        }
+        return work;
+    }
+
+    /// <summary>
     /// Scores every request of every group; groups are documents whose requests may share a prefix.
     /// <paramref name="progress"/> receives the number of requests scored after each batch of documents;
     /// cancellation is checked between forward passes.
