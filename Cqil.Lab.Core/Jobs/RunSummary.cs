@@ -39,6 +39,9 @@ public sealed record RunSummary
     /// <summary>Some result in the run covers only part of its work.</summary>
     public bool Partial { get; init; }
 
+    /// <summary>The machines (and software) the run's latencies were measured on, one line each; compare only alike.</summary>
+    public IReadOnlyList<string> LatencyMeasuredOn { get; init; } = [];
+
     public static RunSummary Build(Guid runId, string name, string model, DateTime created, IEnumerable<JobResultInput> results)
     {
         var rows = new List<(string Label, string Plan, Guid? PlanId, List<TaskScore> Scores, FidelityReport? Fidelity, List<LatencyCell> Latency)>();
@@ -53,6 +56,7 @@ public sealed record RunSummary
             return rows[i];
         }
         var tasks = new List<string>();
+        var machines = new List<string>();
         bool partial = false;
         Row("baseline", "baseline", null);
         foreach (var input in results)
@@ -83,6 +87,10 @@ public sealed record RunSummary
             {
                 var l = JobResults.Latency(input.ResultJson);
                 var report = l.Report;
+                if (report.Machine.OneLine() is var machine && !machines.Contains(machine))
+                {
+                    machines.Add(machine);
+                }
                 var baseRow = Row("baseline", "baseline", null);
                 if (baseRow.Latency.Count == 0)
                 {
@@ -104,6 +112,7 @@ public sealed record RunSummary
             Tasks = tasks,
             Rows = rows.Select(r => new SummaryRow(r.Label, r.Plan, r.PlanId, r.Scores, r.Fidelity, r.Latency)).ToList(),
             Partial = partial,
+            LatencyMeasuredOn = machines,
         };
     }
 

@@ -37,6 +37,11 @@ public sealed record MachineInfo(
             MklCodePath.Describe());
     }
 
+    /// <summary>One line naming the machine and software a measurement came from, for result tables.</summary>
+    public string OneLine() =>
+        $"{Cpu}, {LogicalCores} cores{(Gpu is { } g ? $", {g}{(GpuDriver is { } d ? $" (driver {d})" : "")}" : "")}; libtorch {Libtorch}, TorchSharp {TorchSharp}, .NET {DotNet}"
+        + $"; commit {(GitCommit is { } c ? c[..Math.Min(10, c.Length)] : "?")}{(MathKernels is { } k ? "; " + k : "")}";
+
     private static string CpuModel()
     {
         try

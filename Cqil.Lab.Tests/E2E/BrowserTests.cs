@@ -235,6 +235,9 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
         }
         Assert.NotNull(rows[1]!["scores"]![0]!["mcnemar_p"]);
         Assert.NotNull(rows[1]!["fidelity"]!["top1_agreement"]);
+        // Where the latencies came from: one machine line naming the cores, libtorch and MKL's kernels.
+        var machine = (string?)root["latency_measured_on"]!.AsArray().Single();
+        Assert.Contains("cores; libtorch", machine);
         Core.Jobs.RunSummary.Parse(json);
     }
 }

@@ -16,6 +16,7 @@ public sealed class ResultsViewTests : LabBunitContext
         CreatedUtc = new DateTime(2026, 11, 26, 0, 0, 0, DateTimeKind.Utc),
         Tasks = ["who-has"],
         Partial = partial,
+        LatencyMeasuredOn = ["AMD EPYC, 2 cores; libtorch 2.10.0; commit 4107e618eb; MKL kernels: family 7"],
         Rows =
         [
             new SummaryRow("baseline", "baseline", null,
@@ -54,6 +55,7 @@ public sealed class ResultsViewTests : LabBunitContext
         Assert.Equal("/api/runs/11111111-2222-3333-4444-555555555555/results?format=json", view.Find("[data-testid=export-results-json]").GetAttribute("href"));
         Assert.Equal("/api/runs/11111111-2222-3333-4444-555555555555/results?format=csv", view.Find("[data-testid=export-results-csv]").GetAttribute("href"));
         Assert.Empty(view.FindAll("[data-testid=results-partial]"));
+        Assert.Contains("AMD EPYC, 2 cores; libtorch 2.10.0; commit 4107e618eb; MKL kernels: family 7", view.Find("[data-testid=latency-machine]").TextContent);
     }
 
     [Fact]
@@ -72,6 +74,7 @@ public sealed class ResultsViewTests : LabBunitContext
         Assert.Equal(RunSummary.SchemaName, back.Schema);
         Assert.Equal(summary.Rows.Select(r => r.Label), back.Rows.Select(r => r.Label));
         Assert.Equal(0.0039, back.Rows[1].Scores[0].McNemarP);
+        Assert.Equal(summary.LatencyMeasuredOn, back.LatencyMeasuredOn);
 
         var lines = summary.ToCsv().TrimEnd().Split('\n');
         Assert.Equal(3, lines.Length);
