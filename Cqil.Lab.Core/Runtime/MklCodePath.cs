@@ -64,7 +64,12 @@ public static partial class MklCodePath
     /// The kernel family MKL chose (its mkl_serv_cpu_detect: 0 is the generic path, higher numbers newer
     /// instruction sets), or null where libtorch carries no MKL (e.g. other platforms).
     /// </summary>
-    public static int? DetectedKernelFamily()
+    public static int? DetectedKernelFamily() => KernelFamily.Value;
+
+    // MKL decides once per process; asked for every report.
+    private static readonly Lazy<int?> KernelFamily = new(DetectKernelFamily);
+
+    private static int? DetectKernelFamily()
     {
         TorchRuntime.EnsureInitialized();
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libtorch_cpu.so", typeof(MklCodePath).Assembly, null, out var torchCpu))
