@@ -19,11 +19,7 @@ public static class AnalysisOverheadBenchmark
         int samples = args.Quick ? 8 : args.Int("samples", 32);
         int seqLen = args.Quick ? 64 : args.Int("seq-len", 256);
         int rounds = args.Quick ? 1 : args.Int("rounds", 3);
-        var config = new LlamaConfig
-        {
-            VocabSize = 8192, HiddenSize = hidden, IntermediateSize = hidden * 11 / 4 / 64 * 64, NumLayers = layers,
-            NumHeads = hidden / 64, NumKvHeads = hidden / 64, HeadDim = 64, MaxPositions = 4096,
-        };
+        var config = BenchmarkModels.Config(hidden, layers, vocab: 8192, maxPositions: 4096);
         var settings = new AnalysisSettings { BatchSize = 8 };
         Console.WriteLine($"Analysis overhead: {layers} layers, hidden {hidden}, f32, {samples} samples × {seqLen} tokens, batch {settings.BatchSize}, {rounds} rounds");
 

@@ -22,11 +22,7 @@ public static class CqilModesBenchmark
         int layers = args.Int("layers", 12);
         int tokens = args.Quick ? 8 : args.Int("tokens", 32);
         int rounds = args.Quick ? 1 : args.Int("rounds", 5);
-        var config = new LlamaConfig
-        {
-            VocabSize = 4096, HiddenSize = hidden, IntermediateSize = hidden * 11 / 4 / 64 * 64, NumLayers = layers,
-            NumHeads = hidden / 64, NumKvHeads = hidden / 64, HeadDim = 64, MaxPositions = 1024,
-        };
+        var config = BenchmarkModels.Config(hidden, layers, maxPositions: 1024);
         var plan = GroupPlan.FromSep(layers, layers / 4, layers - layers / 4, 2);
         Console.WriteLine($"CQIL modes, batch-1 decode: {layers} layers, hidden {hidden}, f32, plan {plan.Describe()} (ideal layer-time reduction {plan.IdealReduction:P1}), {tokens} tokens after a 64-token prompt, {rounds} rounds, {cores} cores");
 

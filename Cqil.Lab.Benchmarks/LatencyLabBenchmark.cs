@@ -30,11 +30,7 @@ public static class LatencyLabBenchmark
         bool ok = true;
         foreach (var scenario in scenarios)
         {
-            var config = new LlamaConfig
-            {
-                VocabSize = 4096, HiddenSize = scenario.Hidden, IntermediateSize = scenario.Hidden * 11 / 4 / 64 * 64, NumLayers = 12,
-                NumHeads = scenario.Hidden / 64, NumKvHeads = scenario.Hidden / 64, HeadDim = 64, MaxPositions = 2048,
-            };
+            var config = BenchmarkModels.Config(scenario.Hidden, layers: 12);
             var plan = GroupPlan.FromSep(12, 3, 9, 2);
             var report = worker.Run(() =>
             {

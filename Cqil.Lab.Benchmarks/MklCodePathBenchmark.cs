@@ -49,7 +49,7 @@ public static class MklCodePathBenchmark
         var rows = new List<object>();
         foreach (var workload in results[0][0].Keys)
         {
-            double a = Median(results[0].Select(v => v[workload])), b = Median(results[1].Select(v => v[workload]));
+            double a = Timing.Median(results[0].Select(v => v[workload]).ToArray()), b = Timing.Median(results[1].Select(v => v[workload]).ToArray());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {workload} | {a:F2} | {b:F2} | {a / b:F2}× |"));
             rows.Add(new { workload, own_choice_ms = a, intel_path_ms = b, speedup = a / b, own_choice_rounds = results[0].Select(v => v[workload]), intel_path_rounds = results[1].Select(v => v[workload]) });
         }
@@ -97,8 +97,9 @@ public static class MklCodePathBenchmark
             double Ms(Action action) => Timing.Median(Timing.Measure(CPU, 2, reps, action));
             var x = randn(256, 256);
             var w = randn(256, 1408);
-            using var b = RandomModel.Create(Config(256), seed: 7);
-            using var a = RandomModel.Create(Config(512), seed: 7);
+            // The latency lab's models: B (prefill) at hidden 256, A (decode) at hidden 512.
+            using var b = RandomModel.Create(BenchmarkModels.Config(256, layers: 12), seed: 7);
+            using var a = RandomModel.Create(BenchmarkModels.Config(512, layers: 12), seed: 7);
             var prompt = randint(1, 4000, [1, 256], dtype: ScalarType.Int64);
             var shortPrompt = randint(1, 4000, [1, 32], dtype: ScalarType.Int64);
             int tokens = quick ? 4 : 32;
@@ -128,17 +129,5 @@ public static class MklCodePathBenchmark
         }
         _ = next.item<long>();
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds / tokens;
-    }
-
-    private static LlamaConfig Config(int hidden) => new()
-    {
-        VocabSize = 4096, HiddenSize = hidden, IntermediateSize = hidden * 11 / 4 / 64 * 64, NumLayers = 12,
-        NumHeads = hidden / 64, NumKvHeads = hidden / 64, HeadDim = 64, MaxPositions = 2048,
-    };
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
