@@ -18,6 +18,8 @@ public static class EvalCommand
         var data = new Option<string?>("--data") { Description = "The task's data file (see README: Evaluation for the accepted formats)" };
         var limit = new Option<int?>("--limit") { Description = "Score only N items: the first N (as lm-eval), or a seeded random N with --limit-seed" };
         var limitSeed = new Option<ulong?>("--limit-seed") { Description = "With --limit: draw a random subset with this seed instead of taking the first N" };
+        var fewShot = new Option<int>("--num-fewshot") { Description = "Solved examples in front of every item (multiple-choice tasks), drawn from the task's other items", DefaultValueFactory = _ => 0 };
+        var fewShotSeed = new Option<ulong>("--fewshot-seed") { Description = "Seed of the few-shot draw (lm-eval's default 1234)", DefaultValueFactory = _ => FewShotContext.DefaultSeed };
         var batchSize = new Option<int>("--batch-size") { Description = "Documents per forward batch", DefaultValueFactory = _ => 32 };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest input in tokens (default: the model's maximum positions)" };
         var naive = new Option<bool>("--independent") { Description = "Run every choice with its own full context (lm-eval's way) instead of sharing the context" };
@@ -30,7 +32,7 @@ public static class EvalCommand
         model.AddTo(command);
         var plan = new PlanArguments();
         plan.AddTo(command);
-        foreach (var option in new Option[] { task, data, limit, limitSeed, batchSize, maxLength, naive, outPath, itemsPath, json, quiet })
+        foreach (var option in new Option[] { task, data, limit, limitSeed, fewShot, fewShotSeed, batchSize, maxLength, naive, outPath, itemsPath, json, quiet })
         {
             command.Options.Add(option);
         }
@@ -40,6 +42,8 @@ public static class EvalCommand
             {
                 Limit = parse.GetValue(limit),
                 LimitSeed = parse.GetValue(limitSeed),
+                NumFewShot = parse.GetValue(fewShot),
+                FewShotSeed = parse.GetValue(fewShotSeed),
                 Scoring = new ScoringOptions
                 {
                     BatchSize = parse.GetValue(batchSize),
@@ -105,7 +109,7 @@ public static class EvalCommand
     public static void WriteTable(TextWriter output, EvaluationResult result)
     {
         var t = result.Task;
-        output.WriteLine($"{t.Name}: {t.ItemsScored} of {t.ItemsInData} items ({t.Format}, sha256 {t.TaskSha256[..12]}) · {result.Model.Identity.Name} [{result.Model.Runner}, {result.Model.Dtype}] · {result.Semantics} · {result.Timing.Seconds:F1} s");
+        output.WriteLine($"{t.Name}: {t.ItemsScored} of {t.ItemsInData} items ({t.Format}, sha256 {t.TaskSha256[..12]}) · {result.Model.Identity.Name} [{result.Model.Runner}, {result.Model.Dtype}] · {result.Semantics}{(t.NumFewShot > 0 ? $", {t.NumFewShot}-shot (seed {t.FewShotSeed})" : "")} · {result.Timing.Seconds:F1} s");
         output.WriteLine();
         output.WriteLine("| metric | value | stderr | 95% interval |");
         output.WriteLine("|---|---|---|---|");

@@ -9,6 +9,12 @@ public sealed record EvaluationOptions
     /// <summary>With a limit: a seeded random subset of N items instead of the first N (kept in file order).</summary>
     public ulong? LimitSeed { get; init; }
 
+    /// <summary>Solved examples in front of every item (multiple-choice tasks; see <see cref="FewShotContext"/>).</summary>
+    public int NumFewShot { get; init; }
+
+    /// <summary>Seed of the examples' draw (lm-eval's default fewshot_seed).</summary>
+    public ulong FewShotSeed { get; init; } = FewShotContext.DefaultSeed;
+
     public ScoringOptions Scoring { get; init; } = new();
 
     /// <summary>Path and SHA-256 of the CQIL plan the model ran under, and the executor mode (null: baseline).</summary>
@@ -23,6 +29,10 @@ public sealed record EvaluationOptions
         if (Limit is < 1)
         {
             throw new InvalidInputException($"--limit must be at least 1, got {Limit}");
+        }
+        if (NumFewShot < 0)
+        {
+            throw new InvalidInputException($"--num-fewshot must be 0 or more, got {NumFewShot}");
         }
         Scoring.Validate();
     }

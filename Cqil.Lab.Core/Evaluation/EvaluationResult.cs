@@ -22,7 +22,8 @@ public sealed record EvaluationResult
     public string? ItemsPath { get; init; }
     public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
 
-    public sealed record TaskInfo(string Name, string Format, string TaskSha256, IReadOnlyList<DataSource> Sources, int ItemsInData, int ItemsScored, int? Limit, ulong? LimitSeed);
+    public sealed record TaskInfo(string Name, string Format, string TaskSha256, IReadOnlyList<DataSource> Sources, int ItemsInData, int ItemsScored, int? Limit, ulong? LimitSeed,
+        [property: JsonPropertyName("num_fewshot")] int NumFewShot = 0, [property: JsonPropertyName("fewshot_seed")] ulong? FewShotSeed = null);
 
     public sealed record ModelInfo(ModelIdentity Identity, string Runner, string Dtype, string Device);
 

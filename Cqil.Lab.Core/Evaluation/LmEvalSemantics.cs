@@ -10,4 +10,7 @@ public static class LmEvalSemantics
 
     /// <summary>What lm-eval puts between a context and its continuation (target_delimiter).</summary>
     public const string TargetDelimiter = " ";
+
+    /// <summary>What lm-eval puts after each few-shot example (fewshot_delimiter).</summary>
+    public const string FewShotDelimiter = "\n\n";
 }

@@ -17,7 +17,12 @@ public static class TaskEvaluator
         options ??= new EvaluationOptions();
         options.Validate();
         var clock = Stopwatch.StartNew();
+        FewShotContext.Validate(task, options.NumFewShot);
         var items = ItemSelection.Select(task.Items, options.Limit, options.LimitSeed);
+        if (options.NumFewShot > 0)
+        {
+            items = items.Select(i => (EvalItem)FewShotContext.Apply((MultipleChoiceItem)i, task.Items, options.NumFewShot, options.FewShotSeed)).ToArray();
+        }
         var encoder = new RequestEncoder(tokenizer);
         var scorer = new LoglikelihoodScorer(lm, options.Scoring);
 
@@ -62,7 +67,8 @@ public static class TaskEvaluator
 
         var result = new EvaluationResult
         {
-            Task = new EvaluationResult.TaskInfo(task.Name, task.Format, task.TaskHash, task.Sources, task.Items.Count, items.Count, options.Limit, options.Limit is null ? null : options.LimitSeed),
+            Task = new EvaluationResult.TaskInfo(task.Name, task.Format, task.TaskHash, task.Sources, task.Items.Count, items.Count, options.Limit, options.Limit is null ? null : options.LimitSeed,
+                options.NumFewShot, options.NumFewShot > 0 ? options.FewShotSeed : null),
             Model = new EvaluationResult.ModelInfo(lm.Model.Identity, lm.Label, ModelDtype.Name(lm.Model.Dtype), lm.Model.Device.ToString()),
             Plan = options.PlanPath is null && options.Mode is null ? null : new EvaluationResult.PlanInfo(options.PlanPath, options.PlanSha256, options.Mode),
             Scoring = new EvaluationResult.ScoringInfo(options.Scoring.Mode == ScoringMode.SharedPrefix ? "shared-prefix" : "independent",
