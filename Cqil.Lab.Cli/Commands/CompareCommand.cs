@@ -31,6 +31,10 @@ public static class CompareCommand
             {
                 throw new InvalidInputException($"{candPath}: scored {b.Task.Name} (data {b.Task.TaskSha256[..12]}), but {basePath} scored {a.Task.Name} (data {a.Task.TaskSha256[..12]}); pair runs of the same task data");
             }
+            if (a.Task.NumFewShot != b.Task.NumFewShot || a.Task.FewShotSeed != b.Task.FewShotSeed)
+            {
+                throw new InvalidInputException($"{candPath}: {b.Task.NumFewShot}-shot (seed {b.Task.FewShotSeed?.ToString() ?? "none"}), but {basePath}: {a.Task.NumFewShot}-shot (seed {a.Task.FewShotSeed?.ToString() ?? "none"}); pair runs with the same prompts");
+            }
             string aItems = a.ItemsPath ?? throw InvalidInputException.ForFile(basePath, "has no per-item results (run cqil eval with --out or --items)");
             string bItems = b.ItemsPath ?? throw InvalidInputException.ForFile(candPath, "has no per-item results (run cqil eval with --out or --items)");
             var metrics = a.Metrics.Select(m => m.Name).Where(n => n is "acc" or "acc_norm").ToArray();

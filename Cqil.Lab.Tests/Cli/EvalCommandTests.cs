@@ -40,6 +40,16 @@ public sealed class EvalCommandTests
         var json = Run("compare", "--baseline", dir.File("base.json"), "--candidate", dir.File("cand.json"), "--json");
         using var cmp = JsonDocument.Parse(json.Out);
         Assert.Equal(12, cmp.RootElement.GetProperty("comparisons")[0].GetProperty("n").GetInt32());
+
+        // A few-shot run is not paired with a zero-shot one: different prompts, not a different system.
+        var shots = Run("eval", "--model", SharedData.Stories260K, "--task", "piqa", "--data", SharedData.Path("data/piqa/valid.jsonl"),
+            "--limit", "12", "--num-fewshot", "1", "--out", dir.File("shot.json"), "--quiet");
+        Assert.True(shots.Code == 0, shots.Err);
+        Assert.Contains("1-shot (seed 1234)", shots.Out);
+        var mismatch = Run("compare", "--baseline", dir.File("base.json"), "--candidate", dir.File("shot.json"));
+        Assert.Equal(2, mismatch.Code);
+        Assert.Contains("1-shot (seed 1234), but", mismatch.Err);
+        Assert.Contains("pair runs with the same prompts", mismatch.Err);
     }
 
     [Fact]
