@@ -30,6 +30,16 @@ public static class FewShotContext
         }
     }
 
+    /// <summary>
+    /// <paramref name="items"/> (a subset of <paramref name="task"/>) with <paramref name="shots"/> examples each,
+    /// drawn from all of the task's items; unchanged for zero shots.
+    /// </summary>
+    public static IReadOnlyList<EvalItem> ApplyAll(EvalTask task, IReadOnlyList<EvalItem> items, int shots, ulong seed)
+    {
+        Validate(task, shots);
+        return shots == 0 ? items : items.Select(i => (EvalItem)Apply((MultipleChoiceItem)i, task.Items, shots, seed)).ToArray();
+    }
+
     /// <summary>The item with <paramref name="shots"/> examples from <paramref name="pool"/> (never itself) in front of each context.</summary>
     public static MultipleChoiceItem Apply(MultipleChoiceItem item, IReadOnlyList<EvalItem> pool, int shots, ulong seed)
     {

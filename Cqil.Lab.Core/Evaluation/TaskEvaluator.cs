@@ -17,12 +17,7 @@ public static class TaskEvaluator
         options ??= new EvaluationOptions();
         options.Validate();
         var clock = Stopwatch.StartNew();
-        FewShotContext.Validate(task, options.NumFewShot);
-        var items = ItemSelection.Select(task.Items, options.Limit, options.LimitSeed);
-        if (options.NumFewShot > 0)
-        {
-            items = items.Select(i => (EvalItem)FewShotContext.Apply((MultipleChoiceItem)i, task.Items, options.NumFewShot, options.FewShotSeed)).ToArray();
-        }
+        var items = FewShotContext.ApplyAll(task, ItemSelection.Select(task.Items, options.Limit, options.LimitSeed), options.NumFewShot, options.FewShotSeed);
         var encoder = new RequestEncoder(tokenizer);
         var scorer = new LoglikelihoodScorer(lm, options.Scoring);
 

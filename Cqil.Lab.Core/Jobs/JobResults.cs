@@ -77,6 +77,11 @@ public sealed record EvaluationJobResult
     public required int ItemsScored { get; init; }
     public int? Limit { get; init; }
     public ulong? LimitSeed { get; init; }
+    [JsonPropertyName("num_fewshot")]
+    public int NumFewShot { get; init; }
+
+    [JsonPropertyName("fewshot_seed")]
+    public ulong? FewShotSeed { get; init; }
     public required ModelIdentity Model { get; init; }
     public required string Dtype { get; init; }
 

@@ -88,7 +88,8 @@ public static class JobRunner
         var ct = context.CancellationToken;
         context.Report(0, "reading the task");
         var task = TaskCatalog.Load(spec.Task.Reader, spec.Task.Path);
-        var items = ItemSelection.Select(task.Items, spec.Limit, spec.LimitSeed);
+        // Few-shot examples come from the whole task, before the items are cut into chunks.
+        var items = FewShotContext.ApplyAll(task, ItemSelection.Select(task.Items, spec.Limit, spec.LimitSeed), spec.NumFewShot, spec.FewShotSeed);
         if (items.Count == 0)
         {
             throw new InvalidInputException($"{spec.Task.Path}: the task has no items");
@@ -186,6 +187,8 @@ public static class JobRunner
                 ItemsScored = itemsDone,
                 Limit = spec.Limit,
                 LimitSeed = spec.Limit is null ? null : spec.LimitSeed,
+                NumFewShot = spec.NumFewShot,
+                FewShotSeed = spec.NumFewShot > 0 ? spec.FewShotSeed : null,
                 Model = model.Identity,
                 Dtype = ModelDtype.Name(model.Dtype),
                 Partial = partial,

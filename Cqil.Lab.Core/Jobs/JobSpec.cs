@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cqil.Lab.Core.Cqil;
+using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Latency;
 
 namespace Cqil.Lab.Core.Jobs;
@@ -141,6 +142,14 @@ public sealed record EvaluationJobSpec : JobSpec
     /// <summary>With a limit: a seeded random subset instead of the first N.</summary>
     public ulong? LimitSeed { get; init; }
 
+    /// <summary>Solved examples in front of every item (multiple-choice tasks; see <see cref="FewShotContext"/>).</summary>
+    [JsonPropertyName("num_fewshot")]
+    public int NumFewShot { get; init; }
+
+    /// <summary>Seed of the few-shot draw.</summary>
+    [JsonPropertyName("fewshot_seed")]
+    public ulong FewShotSeed { get; init; } = FewShotContext.DefaultSeed;
+
     /// <summary>The plans scored beside the baseline, on the same items.</summary>
     public IReadOnlyList<PlanSpec> Plans { get; init; } = [];
 
@@ -153,7 +162,8 @@ public sealed record EvaluationJobSpec : JobSpec
     /// <summary>Measure fidelity to the baseline (top-1 agreement, KL) on the scored items' contexts.</summary>
     public bool Fidelity { get; init; } = true;
 
-    public override string Title() => $"evaluation on {Task.Name}" + (Limit is { } n ? $" ({n} items)" : "") + $": baseline + {Plans.Count} plan(s)";
+    public override string Title() => $"evaluation on {Task.Name}" + (Limit is { } n ? $" ({n} items)" : "") + (NumFewShot > 0 ? $", {NumFewShot}-shot" : "")
+        + $": baseline + {Plans.Count} plan(s)";
 
     public override void Validate()
     {
@@ -161,6 +171,10 @@ public sealed record EvaluationJobSpec : JobSpec
         if (Limit is < 1)
         {
             throw new InvalidInputException($"item limit must be at least 1, got {Limit}");
+        }
+        if (NumFewShot is < 0 or > 64)
+        {
+            throw new InvalidInputException($"few-shot examples must be between 0 and 64, got {NumFewShot}");
         }
         if (ChunkSize is < 1 or > 10_000)
         {

@@ -158,6 +158,30 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     }
 
     [Fact]
+    public async Task A_few_shot_run_records_its_examples_count_and_seed_and_scores_the_longer_prompts()
+    {
+        var plan = await api.PostOkAsync("/api/plans", "{\"name\": \"shots\", \"s\": 2, \"e\": 4, \"p\": 2}");
+        async Task<JsonNode> Evaluate(int shots)
+        {
+            var run = await api.PostOkAsync("/api/runs", $$$"""
+                {"name": "shots {{{shots}}}", "plan_ids": ["{{{plan["id"]}}}"], "tasks": ["{{{LabModelFixture.TaskName}}}"], "limit": 6, "num_fewshot": {{{shots}}}, "latency": null}
+                """);
+            string id = (string)run["jobs"]![0]!["id"]!;
+            await api.WaitForAsync(id, TimeSpan.FromSeconds(120), "done");
+            return await api.GetAsync($"/api/jobs/{id}/result");
+        }
+        var zero = await Evaluate(0);
+        var two = await Evaluate(2);
+        Assert.Equal(0, (int?)zero["num_fewshot"]);
+        Assert.Null(zero["fewshot_seed"]);
+        Assert.Equal(2, (int?)two["num_fewshot"]);
+        Assert.Equal(1234UL, (ulong?)two["fewshot_seed"]);
+        // Same items, different prompts: the examples change every choice's log-likelihood.
+        Assert.Equal(zero["item_indices"]!.ToJsonString(), two["item_indices"]!.ToJsonString());
+        Assert.NotEqual(zero["entries"]![0]!.ToJsonString(), two["entries"]![0]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Cancelling_a_running_job_stops_it_within_seconds_and_keeps_the_partial_result()
     {
         var plan = await api.PostOkAsync("/api/plans/validate", "{\"s\": 0, \"e\": 6, \"p\": 3}");

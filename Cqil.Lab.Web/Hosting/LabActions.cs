@@ -237,7 +237,8 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         var specs = new List<JobSpec>();
         foreach (var task in tasks)
         {
-            specs.Add(new EvaluationJobSpec { ModelPath = model.Path, Task = task, Limit = request.Limit, LimitSeed = request.Seed, Plans = planSpecs, Mode = mode, Fidelity = request.Fidelity });
+            specs.Add(new EvaluationJobSpec { ModelPath = model.Path, Task = task, Limit = request.Limit, LimitSeed = request.Seed,
+                NumFewShot = request.NumFewShot, FewShotSeed = request.FewShotSeed, Plans = planSpecs, Mode = mode, Fidelity = request.Fidelity });
         }
         if (request.Latency is { } l)
         {

@@ -40,6 +40,14 @@ public sealed record RunRequest
     public string[] Tasks { get; init; } = [];
     public int? Limit { get; init; } = 100;
     public ulong? Seed { get; init; }
+
+    /// <summary>Solved examples in front of every item (multiple-choice tasks) and the seed of their draw.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("num_fewshot")]
+    public int NumFewShot { get; init; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("fewshot_seed")]
+    public ulong FewShotSeed { get; init; } = Core.Evaluation.FewShotContext.DefaultSeed;
+
     public string Mode { get; init; } = "fused";
     public bool Fidelity { get; init; } = true;
     public LatencyRequest? Latency { get; init; } = new();
