@@ -53,8 +53,8 @@ public sealed class DecoderLayer : IDisposable
     /// <summary>The ordinary sequential layer: y = u + m(u), u = x + a(x).</summary>
     public Tensor Forward(Tensor x, ForwardContext ctx)
     {
-        var u = x + Attention(x, ctx);
-        return u + FeedForward(u);
+        var u = x.Plus(Attention(x, ctx));
+        return u.Plus(FeedForward(u));
     }
 
     public void Dispose() => Weights.Dispose();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Core.Model;
@@ -11,7 +12,7 @@ public sealed class ForwardContext
 {
     private ForwardContext(int batch, int tokens, int pastLength, KvCache? cache, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, Tensor? maskBias = null)
     {
-        MaskBias = maskBias ?? (mask is null ? null : zeros(mask.shape, cos.dtype, mask.device).masked_fill_(mask.logical_not(), float.NegativeInfinity));
+        MaskBias = maskBias ?? (mask is null ? null : zeros(mask.shape, cos.dtype, mask.device).masked_fill_(mask.logical_not(), Scalars.NegativeInfinity));
         Batch = batch;
         Tokens = tokens;
         PastLength = pastLength;
@@ -122,7 +123,8 @@ public sealed class ForwardContext
         {
             if (cache.RealTokens is null)
             {
-                realBefore = full([batch], (long)past, ScalarType.Int64, device);
+                using var pastTokens = ((long)past).ToScalar(); // alive during the call (see Scalars)
+                realBefore = full([batch], pastTokens, ScalarType.Int64, device);
             }
             else
             {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Core.Model;
@@ -90,7 +91,8 @@ public sealed class KvCache : IDisposable
         if (KeyMask is null)
         {
             KeyMask = ones([Batch, Capacity], ScalarType.Bool, Device).DetachFromDisposeScope();
-            RealTokens = full([Batch], (long)Length, ScalarType.Int64, Device).DetachFromDisposeScope();
+            using var length = ((long)Length).ToScalar(); // disposed after the call, so alive during it (see Scalars)
+            RealTokens = full([Batch], length, ScalarType.Int64, Device).DetachFromDisposeScope();
         }
         KeyMask.narrow(1, Length, t).copy_(newTokenMask);
         RealTokens!.add_(newTokenMask.sum([1], type: ScalarType.Int64));
@@ -175,7 +177,15 @@ public sealed class KvCache : IDisposable
                 {
                     target.copy_(part.KeyMask.narrow(1, 0, part.Length));
                 }
-                real.Add(part.RealTokens ?? full([part.Batch], (long)part.Length, ScalarType.Int64, part.Device));
+                if (part.RealTokens is { } known)
+                {
+                    real.Add(known);
+                }
+                else
+                {
+                    using var partLength = ((long)part.Length).ToScalar();
+                    real.Add(full([part.Batch], partLength, ScalarType.Int64, part.Device));
+                }
                 offset += part.Batch;
             }
             stacked.KeyMask = mask.DetachFromDisposeScope();

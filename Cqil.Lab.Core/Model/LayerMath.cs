@@ -24,7 +24,7 @@ public static class LayerMath
         bool inPlace = !is_grad_enabled();
         var xf = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
         var scale = xf.square().mean([-1], keepdim: true);
-        scale = inPlace ? scale.add_(eps).rsqrt_() : scale.add(eps).rsqrt();
+        scale = inPlace ? scale.add_(Scalars.Of(eps), Scalars.One).rsqrt_() : scale.add(Scalars.Of(eps), Scalars.One).rsqrt();
         var normed = inPlace && !ReferenceEquals(xf, x) ? xf.mul_(scale) : xf * scale;
         return normed.dtype == x.dtype ? normed : normed.to(x.dtype);
     }
@@ -48,7 +48,7 @@ public static class LayerMath
         {
             return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
         }
-        return cat([(x1 * cos).addcmul_(x2, sin, -1), (x2 * cos).addcmul_(x1, sin, 1)], -1);
+        return cat([(x1 * cos).addcmul_(x2, sin, Scalars.MinusOne), (x2 * cos).addcmul_(x1, sin, Scalars.One)], -1);
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ public static class LayerMath
         long s = k.shape[2];
         long past = s - t;
         (k, v) = (RepeatKvHeads(k, h), RepeatKvHeads(v, h));
-        var qs = (q * (1.0 / Math.Sqrt(d))).reshape(b * h, t, d);
+        var qs = q.mul(Scalars.Of(1.0 / Math.Sqrt(d))).reshape(b * h, t, d);
         var ks = k.reshape(b * h, s, d);
         var vs = v.reshape(b * h, s, d);
         long block = Math.Clamp(MaxScoreElements / Math.Max(1, b * h * s), 1, 256);
@@ -117,7 +117,7 @@ public static class LayerMath
             var bias = ctx.MaskBias is null
                 ? CausalBias(past + start, rows, keys, scores.dtype, q.device)
                 : ctx.MaskBias.narrow(2, start, rows).narrow(3, 0, keys);
-            scores = (is_grad_enabled() ? scores + bias : scores.add_(bias)).view(b * h, rows, keys);
+            scores = (is_grad_enabled() ? scores.Plus(bias) : scores.PlusInPlace(bias)).view(b * h, rows, keys);
             outputs.Add(scores.softmax(-1).bmm(vs.narrow(1, 0, keys)));
         }
         var output = outputs.Count == 1 ? outputs[0] : cat(outputs, 1);
@@ -133,7 +133,7 @@ public static class LayerMath
 
     // Query rows [first, first+rows) may see keys with index <= their own: 0 there, −∞ above.
     private static Tensor CausalBias(long first, long rows, long keys, ScalarType dtype, Device device) =>
-        full([rows, keys], float.NegativeInfinity, dtype, device).triu(first + 1).view(1, 1, rows, keys);
+        full([rows, keys], Scalars.NegativeInfinity, dtype, device).triu(first + 1).view(1, 1, rows, keys);
 
     /// <summary>silu(gate) · up, where the last axis of <paramref name="gateUp"/> holds gate then up.</summary>
     public static Tensor SwiGlu(Tensor gateUp)

@@ -81,7 +81,7 @@ public sealed class ConcurrentExecutor : PlanExecutor
             {
                 var (layer, xk, ctxk) = Local(group, k, x, ctx);
                 var a = layer.Attention(xk, ctxk);
-                return a + layer.FeedForward(xk + a);
+                return a.Plus(layer.FeedForward(xk.Plus(a)));
             });
         }
         else
@@ -102,11 +102,11 @@ public sealed class ConcurrentExecutor : PlanExecutor
                     for (int i = 1; i <= Math.Min(distance, k); i++)
                     {
                         var ai = attention[k - i].to(device);
-                        b = b is null ? ai : b + ai;
+                        b = b is null ? ai : b.Plus(ai);
                     }
-                    var u = b is null ? xk + a : xk + a + b;
-                    var update = a + layer.FeedForward(u);
-                    return residual && b is not null ? update + b : update;
+                    var u = b is null ? xk.Plus(a) : xk.Plus(a).Plus(b);
+                    var update = a.Plus(layer.FeedForward(u));
+                    return residual && b is not null ? update.Plus(b) : update;
                 });
             }
             finally
@@ -117,7 +117,7 @@ public sealed class ConcurrentExecutor : PlanExecutor
         var output = x;
         foreach (var update in updates)
         {
-            output = output + update.to(x.device);
+            output = output.Plus(update.to(x.device));
             update.Dispose();
         }
         return output;

@@ -33,7 +33,7 @@ public sealed class FusedExecutor : PlanExecutor
         // Attention of every layer in one pass. RMSNorm(x) is shared; only its weight differs per layer.
         var shared = LayerMath.RmsNormalize(x, c.RmsNormEps).view(1, n, h);
         var normed = shared * w.AttentionNorm;
-        var qkv = w.QkvBias is null ? normed.bmm(w.Qkv) : normed.bmm(w.Qkv) + w.QkvBias;
+        var qkv = w.QkvBias is null ? normed.bmm(w.Qkv) : normed.bmm(w.Qkv).Plus(w.QkvBias);
         qkv = qkv.view(p, b, t, heads + 2 * kvHeads, d);
         var qk = LayerMath.ApplyRotary(qkv.narrow(3, 0, heads + kvHeads), ctx.Cos, ctx.Sin);
         var q = qk.narrow(3, 0, heads).permute(1, 0, 3, 2, 4).reshape(b, p * heads, t, d);
@@ -42,22 +42,22 @@ public sealed class FusedExecutor : PlanExecutor
         var slot = ctx.Cache?.Slot(UnitId(group), () => new KvSlot(b, p * kvHeads, ctx.Cache.Capacity, d, x.dtype, x.device));
         var attended = LayerMath.Attend(q, k, v, ctx, slot)
             .view(b, p, heads, t, d).permute(1, 0, 3, 2, 4).reshape(p, n, heads * d);
-        var a = w.OutputBias is null ? attended.bmm(w.Output) : attended.bmm(w.Output) + w.OutputBias;
+        var a = w.OutputBias is null ? attended.bmm(w.Output) : attended.bmm(w.Output).Plus(w.OutputBias);
 
         // Feed-forward of every layer in one pass, on u_k = x + a_k (+ b_k).
         var bypassed = GroupBypass.BypassedStacked(a, Plan.DistanceFor(group));
-        var u = x.reshape(1, n, h) + a;
+        var u = x.reshape(1, n, h).Plus(a);
         if (bypassed is not null)
         {
-            u = u + bypassed;
+            u = u.Plus(bypassed);
         }
         var m = LayerMath.SwiGlu(LayerMath.RmsNorm(u, w.FeedForwardNorm, c.RmsNormEps).bmm(w.GateUp)).bmm(w.Down);
-        var updates = a + m;
+        var updates = a.Plus(m);
         if (bypassed is not null && Plan.ModeFor(group) == BypassMode.Residual)
         {
-            updates = updates + bypassed;
+            updates = updates.Plus(bypassed);
         }
-        return x + updates.sum(0L).view(b, t, h);
+        return x.Plus(updates.sum(0L).view(b, t, h));
     }
 
     // Fused groups keep one cache slot for all their layers; ids below zero never collide with layer ids.

@@ -1,3 +1,4 @@
+using Cqil.Lab.Core.Model;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Core.Cqil.Execution;
@@ -17,7 +18,7 @@ public static class GroupBypass
             Tensor sum = attention[k - 1];
             for (int i = 2; i <= Math.Min(distance, k); i++)
             {
-                sum = sum + attention[k - i];
+                sum = sum.Plus(attention[k - i]);
             }
             b[k] = sum;
         }

@@ -20,13 +20,13 @@ public sealed class ReferenceExecutor(LlamaModel model, GroupPlan plan) : PlanEx
         var output = x;
         for (int k = 0; k < layers.Length; k++)
         {
-            var u = bypassed[k] is { } b ? x + attention[k] + b : x + attention[k];
+            var u = bypassed[k] is { } b ? x.Plus(attention[k]).Plus(b) : x.Plus(attention[k]);
             var update = attention[k] + layers[k].FeedForward(u);
             if (residual && bypassed[k] is { } rb)
             {
-                update = update + rb;
+                update = update.Plus(rb);
             }
-            output = output + update;
+            output = output.Plus(update);
         }
         return output;
     }
