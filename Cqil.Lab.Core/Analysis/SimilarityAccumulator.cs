@@ -1,3 +1,5 @@
+using Cqil.Lab.Core.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Core.Analysis;
@@ -70,32 +72,33 @@ public sealed class SimilarityAccumulator : IDisposable
             var rows = index.narrow(0, first, Math.Min(chunk, n - first));
             // [m, S, h]: every counted token's states side by side; one batched product gives all pair cosines.
             var stacked = stack(residuals.Select(x => x.reshape(b * t, h).index_select(0, rows)).ToArray(), 1).to(ScalarType.Float64);
-            stacked = stacked / stacked.norm(-1, keepdim: true).clamp_min(1e-300);
+            stacked = stacked / stacked.norm(-1, keepdim: true).clamp_min(Scalars.Of(1e-300));
             var gram = stacked.bmm(stacked.transpose(1, 2));
-            pieces.Add(((gram + gram.transpose(1, 2)) / 2).clamp(-1, 1));
+            pieces.Add(gram.Plus(gram.transpose(1, 2)).div(Scalars.Of(2)).clamp(Scalars.MinusOne, Scalars.One));
         }
         var cosine = pieces.Count == 1 ? pieces[0] : cat(pieces, 0); // [n, S, S]
-        var angular = cosine.acos() / Math.PI;
-        tokenCosine.add_(cosine.sum(0L));
-        tokenAngular.add_(angular.sum(0L));
+        var angular = cosine.acos().div(Scalars.Of(Math.PI));
+        tokenCosine.PlusInPlace(cosine.sum(0L));
+        tokenAngular.PlusInPlace(angular.sum(0L));
 
         // Per-sample means: sum each token's matrix into its sample's slot.
-        var sampleOf = arange(b * t, ScalarType.Int64, counted.device).div(t, rounding_mode: RoundingMode.floor).index_select(0, index);
-        var perSampleCount = zeros([b], ScalarType.Float64, counted.device).index_add_(0, sampleOf, ones([n], ScalarType.Float64, counted.device), 1);
+        using var tokensPerSample = t.ToScalar(); // integral, and alive during the call (see Scalars)
+        var sampleOf = arange(b * t, ScalarType.Int64, counted.device).div(tokensPerSample, rounding_mode: RoundingMode.floor).index_select(0, index);
+        var perSampleCount = zeros([b], ScalarType.Float64, counted.device).index_add_(0, sampleOf, ones([n], ScalarType.Float64, counted.device), Scalars.One);
         var present = perSampleCount.gt(0).nonzero().reshape(-1);
         var counts = perSampleCount.index_select(0, present).view(-1, 1, 1);
-        var cosMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, cosine, 1).index_select(0, present) / counts;
-        var angMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, angular, 1).index_select(0, present) / counts;
-        sampleCosine.add_(cosMeans.sum(0L));
-        sampleCosineSq.add_(cosMeans.square().sum(0L));
-        sampleAngular.add_(angMeans.sum(0L));
-        sampleAngularSq.add_(angMeans.square().sum(0L));
+        var cosMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, cosine, Scalars.One).index_select(0, present) / counts;
+        var angMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, angular, Scalars.One).index_select(0, present) / counts;
+        sampleCosine.PlusInPlace(cosMeans.sum(0L));
+        sampleCosineSq.PlusInPlace(cosMeans.square().sum(0L));
+        sampleAngular.PlusInPlace(angMeans.sum(0L));
+        sampleAngularSq.PlusInPlace(angMeans.square().sum(0L));
 
         // Counted tokens come sample by sample in order, so each sample's last one ends its run.
-        var lastIndex = perSampleCount.index_select(0, present).cumsum(0).to(ScalarType.Int64) - 1;
+        var lastIndex = perSampleCount.index_select(0, present).cumsum(0).to(ScalarType.Int64).sub(Scalars.IntegerOne);
         var last = cosine.index_select(0, lastIndex);
-        lastCosine.add_(last.sum(0L));
-        lastCosineSq.add_(last.square().sum(0L));
+        lastCosine.PlusInPlace(last.sum(0L));
+        lastCosineSq.PlusInPlace(last.square().sum(0L));
 
         Tokens += n;
         Samples += (int)present.shape[0];

@@ -19,6 +19,9 @@ public static class Scalars
 
     public static Scalar MinusOne { get; } = Of(-1.0);
 
+    /// <summary>1 as an integer, for integer tensors (a floating-point scalar would promote them to float).</summary>
+    public static Scalar IntegerOne { get; } = 1L.ToScalar();
+
     public static Scalar NegativeInfinity { get; } = Of(double.NegativeInfinity);
 
     /// <summary>A kept-alive scalar of this value; for the few constants a model uses (eps, 1/√d), not for data.</summary>
