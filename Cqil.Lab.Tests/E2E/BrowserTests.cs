@@ -151,6 +151,7 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
             Assert.True(await page.Locator("[data-testid=run-task]:checked").CountAsync() >= 1);
             await Fill(page, "run-name", "browser run");
             await Fill(page, "run-limit", "24");
+            await Fill(page, "run-fewshot", "1");
             await Fill(page, "lat-prompt", "16");
             await Fill(page, "lat-decode", "8");
             await Fill(page, "lat-warmup", "1");
@@ -164,6 +165,11 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
             foreach (var job in (await api.GetAsync($"/api/jobs?run={runId}")).AsArray())
             {
                 await api.WaitForAsync((string)job!["id"]!, TimeSpan.FromSeconds(300), "done");
+                if ((string?)job["kind"] == "evaluation")
+                {
+                    // The page's few-shot field reached the job: one solved example in front of every item.
+                    Assert.Equal(1, (int?)(await api.GetAsync($"/api/jobs/{job["id"]}/result"))["num_fewshot"]);
+                }
             }
 
             // 5. Results: baseline and plan side by side, both kinds of result, exported and checked.
