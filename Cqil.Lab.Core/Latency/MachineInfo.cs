@@ -17,7 +17,8 @@ public sealed record MachineInfo(
     string TorchSharp,
     string DotNet,
     string? GitCommit,
-    string? MathKernels = null)
+    string? MathKernels = null,
+    bool? UncommittedChanges = null)
 {
     public static MachineInfo Describe()
     {
@@ -34,13 +35,62 @@ public sealed record MachineInfo(
             typeof(torch).Assembly.GetName().Version?.ToString() ?? "?",
             Environment.Version.ToString(),
             CurrentGitCommit(),
-            MklCodePath.Describe());
+            MklCodePath.Describe(),
+            Environment.GetEnvironmentVariable("CQIL_GIT_COMMIT") is { Length: > 0 } ? null : CheckoutOf(AppContext.BaseDirectory) is { } root ? HasTrackedChanges(root) : null);
+    }
+
+    /// <summary>"abc1234567", with a mark when the checkout had uncommitted changes to tracked files, or "?".</summary>
+    public string CommitLabel() =>
+        (GitCommit is { } c ? c[..Math.Min(10, c.Length)] : "?") + (UncommittedChanges == true ? " + uncommitted changes" : "");
+
+    /// <summary>
+    /// Whether tracked files of the checkout at <paramref name="directory"/> differ from its commit (`git status`,
+    /// untracked files ignored: build output is); null where git is missing or fails.
+    /// </summary>
+    public static bool? HasTrackedChanges(string directory)
+    {
+        try
+        {
+            var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-C", directory, "status", "--porcelain", "--untracked-files=no" })
+            {
+                info.ArgumentList.Add(a);
+            }
+            using var process = Process.Start(info);
+            if (process is null)
+            {
+                return null;
+            }
+            string output = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(5000) || process.ExitCode != 0)
+            {
+                return null;
+            }
+            return output.Trim().Length > 0;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    // The nearest folder at or above `start` that holds a .git folder or file (worktree).
+    private static string? CheckoutOf(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (Directory.Exists(Path.Combine(dir.FullName, ".git")) || File.Exists(Path.Combine(dir.FullName, ".git")))
+            {
+                return dir.FullName;
+            }
+        }
+        return null;
     }
 
     /// <summary>One line naming the machine and software a measurement came from, for result tables.</summary>
     public string OneLine() =>
         $"{Cpu}, {LogicalCores} cores{(Gpu is { } g ? $", {g}{(GpuDriver is { } d ? $" (driver {d})" : "")}" : "")}; libtorch {Libtorch}, TorchSharp {TorchSharp}, .NET {DotNet}"
-        + $"; commit {(GitCommit is { } c ? c[..Math.Min(10, c.Length)] : "?")}{(MathKernels is { } k ? "; " + k : "")}";
+        + $"; commit {CommitLabel()}{(MathKernels is { } k ? "; " + k : "")}";
 
     private static string CpuModel()
     {
