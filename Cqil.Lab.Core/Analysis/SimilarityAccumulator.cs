@@ -83,22 +83,22 @@ public sealed class SimilarityAccumulator : IDisposable
 
         // Per-sample means: sum each token's matrix into its sample's slot.
         using var tokensPerSample = t.ToScalar(); // integral, and alive during the call (see Scalars)
-        var sampleOf = arange(b * t, ScalarType.Int64, counted.device).div(tokensPerSample, rounding_mode: RoundingMode.floor).index_select(0, index);
+        var sampleOf = Scalars.Range(0, b * t, ScalarType.Int64, counted.device).div(tokensPerSample, rounding_mode: RoundingMode.floor).index_select(0, index);
         var perSampleCount = zeros([b], ScalarType.Float64, counted.device).index_add_(0, sampleOf, ones([n], ScalarType.Float64, counted.device), Scalars.One);
-        var present = perSampleCount.gt(0).nonzero().reshape(-1);
+        var present = perSampleCount.gt(Scalars.IntegerZero).nonzero().reshape(-1);
         var counts = perSampleCount.index_select(0, present).view(-1, 1, 1);
         var cosMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, cosine, Scalars.One).index_select(0, present) / counts;
         var angMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, angular, Scalars.One).index_select(0, present) / counts;
         sampleCosine.PlusInPlace(cosMeans.sum(0L));
-        sampleCosineSq.PlusInPlace(cosMeans.square().sum(0L));
+        sampleCosineSq.PlusInPlace(cosMeans.Squared().sum(0L));
         sampleAngular.PlusInPlace(angMeans.sum(0L));
-        sampleAngularSq.PlusInPlace(angMeans.square().sum(0L));
+        sampleAngularSq.PlusInPlace(angMeans.Squared().sum(0L));
 
         // Counted tokens come sample by sample in order, so each sample's last one ends its run.
         var lastIndex = perSampleCount.index_select(0, present).cumsum(0).to(ScalarType.Int64).sub(Scalars.IntegerOne);
         var last = cosine.index_select(0, lastIndex);
         lastCosine.PlusInPlace(last.sum(0L));
-        lastCosineSq.PlusInPlace(last.square().sum(0L));
+        lastCosineSq.PlusInPlace(last.Squared().sum(0L));
 
         Tokens += n;
         Samples += (int)present.shape[0];
@@ -110,9 +110,9 @@ public sealed class SimilarityAccumulator : IDisposable
         using var scope = NewDisposeScope();
         var (mean, sum, sumSq) = metric switch
         {
-            SimilarityMetric.Cosine => (tokenCosine / Tokens, sampleCosine, sampleCosineSq),
-            SimilarityMetric.AngularDistance => (tokenAngular / Tokens, sampleAngular, sampleAngularSq),
-            SimilarityMetric.LastTokenCosine => (lastCosine / Samples, lastCosine, lastCosineSq),
+            SimilarityMetric.Cosine => (tokenCosine.DividedBy(Tokens), sampleCosine, sampleCosineSq),
+            SimilarityMetric.AngularDistance => (tokenAngular.DividedBy(Tokens), sampleAngular, sampleAngularSq),
+            SimilarityMetric.LastTokenCosine => (lastCosine.DividedBy(Samples), lastCosine, lastCosineSq),
             _ => throw new ArgumentException($"{metric} is a per-layer vector, not a matrix"),
         };
         var std = SampleStd(sum, sumSq);
@@ -123,7 +123,7 @@ public sealed class SimilarityAccumulator : IDisposable
     public LayerVector BlockInfluence(int layers)
     {
         using var scope = NewDisposeScope();
-        var mean = Rows(tokenCosine / Tokens, layers + 1);
+        var mean = Rows(tokenCosine.DividedBy(Tokens), layers + 1);
         var std = Rows(SampleStd(sampleCosine, sampleCosineSq), layers + 1);
         return new LayerVector(
             Enumerable.Range(0, layers).Select(l => 1 - mean[l][l + 1]).ToArray(),
@@ -137,8 +137,8 @@ public sealed class SimilarityAccumulator : IDisposable
         {
             return zeros_like(sum);
         }
-        var mean = sum / Samples;
-        return ((sumSq / Samples - mean.square()).clamp_min(0) * Samples / (Samples - 1)).sqrt();
+        var mean = sum.DividedBy(Samples);
+        return (sumSq.DividedBy(Samples) - mean.Squared()).clamp_min(Scalars.IntegerZero).Times(Samples).DividedBy(Samples - 1).sqrt();
     }
 
     private static double[][] Rows(Tensor m, int size)

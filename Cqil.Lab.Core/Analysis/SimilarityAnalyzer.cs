@@ -55,7 +55,7 @@ public static class SimilarityAnalyzer
             var counted = real.clone();
             if (settings.ExcludeBos && data.BosPrepended)
             {
-                counted.narrow(1, 0, 1).fill_(false);
+                counted.narrow(1, 0, 1).fill_(Scalars.False);
             }
             accumulator.Add(states.Select(s => s!).ToArray(), counted);
             Array.Clear(states);

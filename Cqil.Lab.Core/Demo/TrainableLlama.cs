@@ -88,7 +88,7 @@ public sealed class TrainableLlama
         var notDecayed = new List<Parameter>();
         Parameter Normal(double std, params long[] shape)
         {
-            using var values = randn(shape, ScalarType.Float32, CPU, generator: generator).mul_(std);
+            using var values = randn(shape, ScalarType.Float32, CPU, generator: generator).TimesInPlace(std);
             var p = new Parameter(values.detach().clone(), requires_grad: true);
             decayed.Add(p);
             return p;
@@ -121,7 +121,7 @@ public sealed class TrainableLlama
             using var noGrad = no_grad();
             foreach (var layer in layers)
             {
-                layer.Qkv[.., ..(q + kv)].mul_(queryKeyInitScale);
+                layer.Qkv[.., ..(q + kv)].TimesInPlace(queryKeyInitScale);
             }
         }
         var finalNorm = Ones(h);

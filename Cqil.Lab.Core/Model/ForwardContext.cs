@@ -109,8 +109,8 @@ public sealed class ForwardContext
             if (past > 0 && tokens > 1)
             {
                 // Chunk after a cached prefix: query t sees keys [0, past + t].
-                var q = arange(past, past + tokens, ScalarType.Int64, device).view(tokens, 1);
-                var k = arange(past + tokens, ScalarType.Int64, device).view(1, past + tokens);
+                var q = Scalars.Range(past, past + tokens, ScalarType.Int64, device).view(tokens, 1);
+                var k = Scalars.Range(0, past + tokens, ScalarType.Int64, device).view(1, past + tokens);
                 mask = k.le(q).view(1, 1, tokens, past + tokens);
             }
             return new ForwardContext(batch, tokens, past, cache, cos, sin, mask, isCausal: past == 0 && tokens > 1);
@@ -138,12 +138,12 @@ public sealed class ForwardContext
             realBefore = zeros([batch], ScalarType.Int64, device);
             keyMask = newMask;
         }
-        var positions = (realBefore.view(batch, 1) + newMask.to(ScalarType.Int64).cumsum(1) - 1).clamp_min(0);
+        var positions = realBefore.view(batch, 1).add(newMask.to(ScalarType.Int64).cumsum(1), Scalars.IntegerOne).add_(Scalars.IntegerMinusOne, Scalars.IntegerOne).clamp_min_(Scalars.IntegerZero);
         int maxPosition = (int)positions.max().item<long>();
         var (pcos, psin) = rotary.ForPositions(positions, maxPosition);
 
-        var queryIndex = arange(past, past + tokens, ScalarType.Int64, device).view(tokens, 1);
-        var keyIndex = arange(past + tokens, ScalarType.Int64, device).view(1, past + tokens);
+        var queryIndex = Scalars.Range(past, past + tokens, ScalarType.Int64, device).view(tokens, 1);
+        var keyIndex = Scalars.Range(0, past + tokens, ScalarType.Int64, device).view(1, past + tokens);
         var causal = keyIndex.le(queryIndex).view(1, 1, tokens, past + tokens);
         var self = keyIndex.eq(queryIndex).view(1, 1, tokens, past + tokens);
         var allowed = causal.logical_and(keyMask.view(batch, 1, 1, past + tokens)).logical_or(self);

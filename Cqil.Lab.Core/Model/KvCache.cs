@@ -95,7 +95,7 @@ public sealed class KvCache : IDisposable
             RealTokens = full([Batch], length, ScalarType.Int64, Device).DetachFromDisposeScope();
         }
         KeyMask.narrow(1, Length, t).copy_(newTokenMask);
-        RealTokens!.add_(newTokenMask.sum([1], type: ScalarType.Int64));
+        RealTokens!.add_(newTokenMask.sum([1], type: ScalarType.Int64), Scalars.IntegerOne);
     }
 
     /// <summary>Commits <paramref name="tokens"/> positions after every unit has appended them.</summary>
@@ -171,7 +171,7 @@ public sealed class KvCache : IDisposable
                 var target = mask.narrow(0, offset, part.Batch).narrow(1, length - part.Length, part.Length);
                 if (part.KeyMask is null)
                 {
-                    target.fill_(true);
+                    target.fill_(Scalars.True);
                 }
                 else
                 {

@@ -23,7 +23,7 @@ public static class LayerMath
     {
         bool inPlace = !is_grad_enabled();
         var xf = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
-        var scale = xf.square().mean([-1], keepdim: true);
+        var scale = xf.Squared().mean([-1], keepdim: true);
         scale = inPlace ? scale.add_(Scalars.Of(eps), Scalars.One).rsqrt_() : scale.add(Scalars.Of(eps), Scalars.One).rsqrt();
         var normed = inPlace && !ReferenceEquals(xf, x) ? xf.mul_(scale) : xf * scale;
         return normed.dtype == x.dtype ? normed : normed.to(x.dtype);
@@ -46,7 +46,7 @@ public static class LayerMath
         var x2 = x.narrow(-1, half, half);
         if (is_grad_enabled())
         {
-            return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
+            return cat([x1 * cos - x2 * sin, (x2 * cos).Plus(x1 * sin)], -1);
         }
         return cat([(x1 * cos).addcmul_(x2, sin, Scalars.MinusOne), (x2 * cos).addcmul_(x1, sin, Scalars.One)], -1);
     }

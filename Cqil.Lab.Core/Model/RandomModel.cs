@@ -13,9 +13,9 @@ public static class RandomModel
         var target = device ?? CPU;
         using var generator = new Generator((ulong)seed);
         Tensor Normal(params long[] shape) =>
-            (randn(shape, ScalarType.Float32, CPU, generator: generator) * std).to(dtype, target).DetachFromDisposeScope();
+            randn(shape, ScalarType.Float32, CPU, generator: generator).Times(std).to(dtype, target).DetachFromDisposeScope();
         // Norm weights near one but not equal, so tests notice a norm applied to the wrong layer.
-        Tensor Ones(long n) => (1 + randn([n], ScalarType.Float32, CPU, generator: generator) * 0.1).to(dtype, target).DetachFromDisposeScope();
+        Tensor Ones(long n) => randn([n], ScalarType.Float32, CPU, generator: generator).Times(0.1).add_(Scalars.One, Scalars.One).to(dtype, target).DetachFromDisposeScope();
 
         using var scope = NewDisposeScope();
         int h = config.HiddenSize, q = config.QueryDim, kv = config.KvDim, inner = config.IntermediateSize;

@@ -68,7 +68,7 @@ public sealed class RotaryEmbedding : IDisposable
     {
         using var scope = NewDisposeScope();
         var frequencies = tensor(inverseFrequencies.Select(f => (float)f).ToArray(), [Half], ScalarType.Float32);
-        var angles = arange(positions, ScalarType.Float32).outer(frequencies);
+        var angles = Scalars.Range(0, positions, ScalarType.Float32, CPU).outer(frequencies);
         var c = angles.cos().to(dtype, device).contiguous();
         var s = angles.sin().to(dtype, device).contiguous();
         return scope.MoveToOuter(c, s).DetachBoth();

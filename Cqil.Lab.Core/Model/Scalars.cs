@@ -24,6 +24,17 @@ public static class Scalars
 
     public static Scalar NegativeInfinity { get; } = Of(double.NegativeInfinity);
 
+    public static Scalar IntegerZero { get; } = 0L.ToScalar();
+
+    public static Scalar IntegerMinusOne { get; } = (-1L).ToScalar();
+
+    /// <summary>The integer exponent TorchSharp's <c>square()</c> passes to <c>pow</c>.</summary>
+    public static Scalar IntegerTwo { get; } = 2L.ToScalar();
+
+    public static Scalar True { get; } = true.ToScalar();
+
+    public static Scalar False { get; } = false.ToScalar();
+
     /// <summary>A kept-alive scalar of this value; for the few constants a model uses (eps, 1/√d), not for data.</summary>
     public static Scalar Of(double value) => Cache.GetOrAdd(value, v => v.ToScalar());
 
@@ -32,4 +43,36 @@ public static class Scalars
 
     /// <summary>a += b in place, with a kept-alive alpha.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
+
+    /// <summary>x², as TorchSharp's <c>square()</c> computes it (pow with the integer 2) but with a kept-alive exponent.</summary>
+    public static Tensor Squared(this Tensor x) => x.pow(IntegerTwo);
+
+    /// <summary>[start, stop) in steps of 1 (TorchSharp's shorter <c>arange</c> overloads make the missing bounds as temporaries).</summary>
+    public static Tensor Range(long start, long stop, ScalarType dtype, Device device)
+    {
+        using var from = start.ToScalar();
+        using var to = stop.ToScalar();
+        return arange(from, to, IntegerOne, dtype, device);
+    }
+
+    /// <summary>x · value for a value known only at run time; the scalar lives until the call returns.</summary>
+    public static Tensor Times(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.mul(s);
+    }
+
+    /// <summary>x ·= value in place (see <see cref="Times"/>).</summary>
+    public static Tensor TimesInPlace(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.mul_(s);
+    }
+
+    /// <summary>x / value for an integer count known only at run time (an integer scalar, as <c>x / n</c> passes).</summary>
+    public static Tensor DividedBy(this Tensor x, long value)
+    {
+        using var s = value.ToScalar();
+        return x.div(s);
+    }
 }

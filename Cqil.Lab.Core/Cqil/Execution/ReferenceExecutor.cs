@@ -21,7 +21,7 @@ public sealed class ReferenceExecutor(LlamaModel model, GroupPlan plan) : PlanEx
         for (int k = 0; k < layers.Length; k++)
         {
             var u = bypassed[k] is { } b ? x.Plus(attention[k]).Plus(b) : x.Plus(attention[k]);
-            var update = attention[k] + layers[k].FeedForward(u);
+            var update = attention[k].Plus(layers[k].FeedForward(u));
             if (residual && bypassed[k] is { } rb)
             {
                 update = update.Plus(rb);
