@@ -36,7 +36,7 @@ public static class DemoTrainingBenchmark
             using var model = trainable.Model;
             var stories = new TrainingStories(1, tokenizer, heldOut);
             var parameters = trainable.All.ToArray();
-            using var optimizer = optim.AdamW(parameters, lr: 1e-3);
+            using var optimizer = DemoTrainer.CreateOptimizer(trainable, new DemoTrainingSettings());
             using var grad = enable_grad();
             var sums = new double[4];
             long tokens = 0;
@@ -46,7 +46,7 @@ public static class DemoTrainingBenchmark
                 var data = stories.NextBatch(batch);
                 double make = clock.Elapsed.TotalMilliseconds;
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var (inputs, targets, weights) = data.ToTensors(CPU);
                 var loss = TrainingBatch.Loss(model.Forward(inputs), targets, weights);
                 loss.item<float>();
@@ -54,7 +54,7 @@ public static class DemoTrainingBenchmark
                 loss.backward();
                 double backward = clock.Elapsed.TotalMilliseconds;
                 nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
+                optimizer.Step();
                 double update = clock.Elapsed.TotalMilliseconds;
                 if (step >= 2)
                 {

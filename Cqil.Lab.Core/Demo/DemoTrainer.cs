@@ -85,27 +85,21 @@ public static class DemoTrainer
     }
 
     /// <summary>AdamW as the demo recipe uses it: <paramref name="settings"/>' betas and weight decay, none on norm weights.</summary>
-    public static AdamW CreateOptimizer(TrainableLlama trainable, DemoTrainingSettings settings) => optim.AdamW(
-        [
-            new AdamW.ParamGroup(trainable.Decayed, new AdamW.Options { weight_decay = settings.WeightDecay }),
-            new AdamW.ParamGroup(trainable.NotDecayed, new AdamW.Options { weight_decay = 0 }),
-        ],
-        lr: settings.PeakLearningRate, beta1: settings.Beta1, beta2: settings.Beta2, eps: 1e-8, weight_decay: settings.WeightDecay);
+    public static DecoupledAdamW CreateOptimizer(TrainableLlama trainable, DemoTrainingSettings settings) => new(
+        [new ParameterGroup(trainable.Decayed, settings.WeightDecay), new ParameterGroup(trainable.NotDecayed, 0)],
+        settings.PeakLearningRate, settings.Beta1, settings.Beta2, eps: 1e-8);
 
     /// <summary>One optimizer step on <paramref name="batch"/> at learning rate <paramref name="rate"/>: the loss before the step and the gradient norm before clipping.</summary>
-    public static (double Loss, double GradientNorm) Step(Model.LlamaModel model, AdamW optimizer, Parameter[] parameters, TrainingBatch batch, double rate, double gradientClip)
+    public static (double Loss, double GradientNorm) Step(Model.LlamaModel model, DecoupledAdamW optimizer, Parameter[] parameters, TrainingBatch batch, double rate, double gradientClip)
     {
         using var scope = NewDisposeScope();
-        foreach (var group in optimizer.ParamGroups)
-        {
-            group.LearningRate = rate;
-        }
-        optimizer.zero_grad();
+        optimizer.LearningRate = rate;
+        optimizer.ZeroGrad();
         var (inputs, targets, weights) = batch.ToTensors(model.Device);
         var lossTensor = TrainingBatch.Loss(model.Forward(inputs), targets, weights);
         lossTensor.backward();
         double gradientNorm = nn.utils.clip_grad_norm_(parameters, gradientClip);
-        optimizer.step();
+        optimizer.Step();
         return (lossTensor.item<float>(), gradientNorm);
     }
 
