@@ -13,7 +13,7 @@ public sealed record LatencyReport
     public required string Dtype { get; init; }
     public required LatencySettings Settings { get; init; }
 
-    /// <summary>Every thread count tried for every runner (the baseline's proves it got its own best).</summary>
+    /// <summary>Every thread count tried for every runner (the baseline's, timed in every measured round, prove it got its own best).</summary>
     public required IReadOnlyList<ThreadTrial> ThreadTrials { get; init; }
 
     public required RunnerLatency Baseline { get; init; }

@@ -26,8 +26,8 @@ public static class LatencyReportPrinter
         }
         var baselineTrials = report.ThreadTrials.Where(t => t.Runner == report.Baseline.Label).ToArray();
         output.WriteLine();
-        output.WriteLine("Baseline thread counts tried (median ms): " + string.Join("; ", baselineTrials.Select(t => string.Create(c, $"{t.Threads} → prefill {t.PrefillMs:F2}, decode {t.DecodeMsPerToken:F3}/token")))
-            + string.Create(c, $"; used {report.Baseline.PrefillThreads} for prefill and {report.Baseline.DecodeThreads} for decode (its own fastest, same weight layout as every plan mode)."));
+        output.WriteLine("Baseline at each thread count (median ms over the measured rounds): " + string.Join("; ", baselineTrials.Select(t => string.Create(c, $"{t.Threads} → prefill {t.PrefillMs:F2}, decode {t.DecodeMsPerToken:F3}/token")))
+            + string.Create(c, $"; reported at {report.Baseline.PrefillThreads} for prefill and {report.Baseline.DecodeThreads} for decode (its own fastest in those rounds, same weight layout as every plan mode)."));
         foreach (var note in report.Runs.Where(r => r.SpeedupNote is not null).Select(r => $"{r.Label}: {r.SpeedupNote}").Distinct())
         {
             output.WriteLine(note + ".");

@@ -12,10 +12,11 @@ public sealed record LatencyCandidate(GroupPlan Plan, ExecutionMode Mode, Concur
 
 /// <summary>
 /// Measures prefill (time to first token) and per-token decode latency of the unchanged model and of CQIL
-/// plans, honestly: every runner first gets the libtorch thread count that is fastest for it (the baseline
-/// too — never a slower one that flatters a plan), all runners share the engine's weight layout, and timed
-/// repetitions alternate between runners (A, B, C, A, B, C, …) so drift hits all of them. The device is
-/// synchronized before every clock read. Runs on the thread that owns the model's device.
+/// plans, honestly: every runner first gets the libtorch thread count that is fastest for it, all runners
+/// share the engine's weight layout, and timed repetitions alternate between runners (A, B, C, A, B, C, …) so
+/// drift hits all of them. The baseline is timed at every candidate thread count in every round and reported at
+/// the one fastest in those rounds (per phase), so a near tie in the short trial can never hand a plan a slower
+/// baseline. The device is synchronized before every clock read. Runs on the thread that owns the model's device.
 /// </summary>
 public static class LatencyRunner
 {
@@ -85,16 +86,27 @@ public static class LatencyRunner
                 threads[r] = (found.MinBy(f => f.PrefillMs)!.Threads, found.MinBy(f => f.DecodeMsPerToken)!.Threads);
             }
 
-            // 2. Warm-up, then timed repetitions alternating between runners.
+            // 2. Warm-up, then timed repetitions alternating between runners; the baseline at every candidate count.
             var measured = runners.Select(_ => new List<(double PrefillMs, double[] DecodeMs)>()).ToArray();
-            int total = (settings.Warmup + settings.Repetitions) * (runners.Count + (companion?.PassesPerRound ?? 0));
+            var baselineAt = candidateThreads.Select(_ => new List<(double PrefillMs, double[] DecodeMs)>()).ToArray();
+            int total = (settings.Warmup + settings.Repetitions) * (runners.Count - 1 + candidateThreads.Count + (companion?.PassesPerRound ?? 0));
             step = 0;
             bool partial = false;
             for (int rep = 0; rep < settings.Warmup + settings.Repetitions; rep++)
             {
                 try
                 {
-                    for (int r = 0; r < runners.Count; r++)
+                    for (int j = 0; j < candidateThreads.Count; j++)
+                    {
+                        int k = rep % 2 == 0 ? j : candidateThreads.Count - 1 - j;
+                        var sample = MeasureOnce(runners[0].Lm, prompt, settings.DecodeTokens, candidateThreads[k], candidateThreads[k], cancellationToken);
+                        if (rep >= settings.Warmup)
+                        {
+                            baselineAt[k].Add(sample);
+                        }
+                        progress?.Report(new LatencyProgress("measuring", ++step, total));
+                    }
+                    for (int r = 1; r < runners.Count; r++)
                     {
                         var sample = MeasureOnce(runners[r].Lm, prompt, settings.DecodeTokens, threads[r].Prefill, threads[r].Decode, cancellationToken);
                         if (rep >= settings.Warmup)
@@ -109,7 +121,7 @@ public static class LatencyRunner
                 {
                     // Stopped early on request: keep the repetitions every runner finished (pairs stay aligned).
                     int complete = rep - settings.Warmup;
-                    foreach (var m in measured)
+                    foreach (var m in measured.Concat(baselineAt))
                     {
                         m.RemoveRange(complete, m.Count - complete);
                     }
@@ -123,6 +135,15 @@ public static class LatencyRunner
                 }
             }
 
+            // The baseline per phase at its fastest count in these rounds; its trial entries become these rounds' medians.
+            var atCount = candidateThreads.Select((t, k) => new ThreadTrial(runners[0].Label, t, Median(baselineAt[k].Select(s => s.PrefillMs)),
+                Median(baselineAt[k].SelectMany(s => s.DecodeMs).DefaultIfEmpty(0)))).ToArray();
+            int bestPrefill = Array.IndexOf(atCount, atCount.MinBy(t => t.PrefillMs));
+            int bestDecode = Array.IndexOf(atCount, atCount.MinBy(t => t.DecodeMsPerToken));
+            measured[0] = baselineAt[bestPrefill].Zip(baselineAt[bestDecode], (p, d) => (p.PrefillMs, d.DecodeMs)).ToList();
+            threads[0] = (candidateThreads[bestPrefill], candidateThreads[bestDecode]);
+            trials.RemoveAll(t => t.Runner == runners[0].Label);
+            trials.InsertRange(0, atCount);
             var baseline = Summarize(runners[0], threads[0], measured[0], settings, null);
             var runs = runners.Skip(1).Select((runner, i) => Summarize(runner, threads[i + 1], measured[i + 1], settings, measured[0])).ToArray();
             return new LatencyReport

@@ -43,5 +43,5 @@ public sealed record RunnerLatency
     public string? SpeedupNote { get; init; }
 }
 
-/// <summary>A thread count tried for a runner and what it measured (median ms).</summary>
+/// <summary>A thread count tried for a runner and what it measured (median ms): a plan's in the short trial before the rounds, the baseline's over the measured rounds.</summary>
 public sealed record ThreadTrial(string Runner, int Threads, double PrefillMs, double DecodeMsPerToken);

@@ -37,6 +37,9 @@ public sealed class LatencyRunnerTests
         Assert.Equal([1, 2], trials.Select(t => t.Threads));
         Assert.Equal(trials.MinBy(t => t.PrefillMs)!.Threads, report.Baseline.PrefillThreads);
         Assert.Equal(trials.MinBy(t => t.DecodeMsPerToken)!.Threads, report.Baseline.DecodeThreads);
+        // … in the measured rounds themselves: the reported baseline is the chosen count's samples from those rounds.
+        Assert.Equal(trials.First(t => t.Threads == report.Baseline.PrefillThreads).PrefillMs, report.Baseline.Prefill.P50, 9);
+        Assert.Equal(trials.First(t => t.Threads == report.Baseline.DecodeThreads).DecodeMsPerToken, report.Baseline.DecodePerToken.P50, 9);
 
         Assert.NotNull(report.Projection);
         Assert.Contains(report.Projection!.Rows, r => r.Setting.StartsWith("fused, this machine") && r.MeasuredMs is not null);
