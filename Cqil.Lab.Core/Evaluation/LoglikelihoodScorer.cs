@@ -90,24 +90,36 @@ public sealed class LoglikelihoodScorer
     /// <summary>Whether the prefix pass of a batch of these documents keeps its attention scores within budget.</summary>
     private bool PrefixesFit(ReadOnlySpan<GroupPlan> batch)
     {
-        long prefix = 0;
+        long prefix = 0, real = 0;
         foreach (var plan in batch)
         {
             prefix = Math.Max(prefix, plan.Prefix.Length);
+            real += plan.Prefix.Length;
         }
-        return AttentionElements(batch.Length, prefix, prefix) <= options.MaxAttentionElements;
+        return AttentionFits(batch.Length, AttentionElements(batch.Length, prefix, prefix), batch.Length * prefix, real);
     }
+
+    /// <summary>
+    /// Within the attention budget; or past it (by at most <see cref="ScoringOptions.OversizeFactor"/>) while the pass
+    /// holds at most <see cref="ScoringOptions.MinRowsPerPass"/> rows and padding adds at most a quarter to its real
+    /// positions. Long prompts (few-shot) otherwise run a few rows per pass, and per-pass overhead dominates; the
+    /// padding limit keeps passes of very different lengths (PIQA's solutions) apart, where it would cost more.
+    /// </summary>
+    private bool AttentionFits(int rows, long elements, long padded, long real) =>
+        elements <= options.MaxAttentionElements
+        || (rows <= options.MinRowsPerPass && elements <= options.MaxAttentionElements * ScoringOptions.OversizeFactor && padded * 4 <= real * 5);
 
     /// <summary>Whether a pass over these rows (longest first) keeps its scores and logits within the budgets.</summary>
     private bool RowsFit(ReadOnlySpan<PendingRow> rows)
     {
-        long width = rows[0].Request.Remainder.Length, prefix = 0, first = width;
+        long width = rows[0].Request.Remainder.Length, prefix = 0, first = width, real = 0;
         foreach (var row in rows)
         {
             prefix = Math.Max(prefix, row.Prefix);
             first = Math.Min(first, FirstScoredColumn(row));
+            real += row.Request.Remainder.Length;
         }
-        return AttentionElements(rows.Length, width, prefix + width) <= options.MaxAttentionElements
+        return AttentionFits(rows.Length, AttentionElements(rows.Length, width, prefix + width), rows.Length * width, real)
             && rows.Length * (width - first) * lm.Model.Config.VocabSize <= options.MaxLogitElements;
     }
 

@@ -114,6 +114,39 @@ public sealed class LoglikelihoodScorerTests
     }
 
     [Fact]
+    public void Small_passes_may_pass_the_attention_budget_when_padding_stays_small()
+    {
+        using var model = RandomModel.Create(Config, seed: 8, std: 0.3);
+        var rng = new Random(21);
+        // Few-shot-like: long contexts (one per pass would fill the budget), continuations of about equal length.
+        var alike = Enumerable.Range(0, 12).Select(_ =>
+        {
+            int[] context = Tokens(rng, 48);
+            return (IReadOnlyList<TokenRequest>)Enumerable.Range(0, 2).Select(_ => new TokenRequest(context, Tokens(rng, 6))).ToArray();
+        }).ToList();
+        // One budget fits a pass of one 48-token prefix (heads × 48 × 48) and not two.
+        long budget = Config.NumHeads * 48L * 48 + 1;
+        ScoringOptions Options(int minRows) => new() { BatchSize = 12, MaxAttentionElements = budget, MinRowsPerPass = minRows };
+        var strict = new LoglikelihoodScorer(model, Options(0));
+        var grouped = new LoglikelihoodScorer(model, Options(16));
+        var a = strict.Score(alike);
+        var b = grouped.Score(alike);
+        Assert.True(grouped.Forwards * 3 < strict.Forwards, $"{grouped.Forwards} passes with small passes grouped vs {strict.Forwards}");
+        Assert.Equal(strict.TokensComputed, grouped.TokensComputed); // equal lengths: nothing padded either way
+        Assert.True(a.Zip(b).All(p => p.First.Zip(p.Second).All(s => Math.Abs(s.First.LogLikelihood - s.Second.LogLikelihood) < 1e-4)));
+
+        // Rows of very different lengths (49 and 5 tokens): grouping them all would pad 81%, so the long rows take
+        // at most a quarter's padding of short ones along.
+        var mixed = Enumerable.Range(0, 12).Select(i =>
+            (IReadOnlyList<TokenRequest>)[new TokenRequest(Tokens(rng, i % 2 == 0 ? 48 : 4), Tokens(rng, 2))]).ToList();
+        var strictMixed = new LoglikelihoodScorer(model, Options(0) with { Mode = ScoringMode.Independent });
+        var groupedMixed = new LoglikelihoodScorer(model, Options(16) with { Mode = ScoringMode.Independent });
+        strictMixed.Score(mixed);
+        groupedMixed.Score(mixed);
+        Assert.True(groupedMixed.TokensComputed * 4 <= strictMixed.TokensComputed * 5, $"{groupedMixed.TokensComputed} positions grouped vs {strictMixed.TokensComputed} strict");
+    }
+
+    [Fact]
     public void Shared_prefix_computes_fewer_positions_than_independent_scoring()
     {
         using var model = RandomModel.Create(Config, seed: 9, std: 0.3);
