@@ -121,7 +121,7 @@ public static class LatencyRunner
                 {
                     // Stopped early on request: keep the repetitions every runner finished (pairs stay aligned).
                     int complete = rep - settings.Warmup;
-                    foreach (var m in measured.Concat(baselineAt))
+                    foreach (var m in measured.Skip(1).Concat(baselineAt)) // measured[0] is filled from baselineAt afterwards
                     {
                         m.RemoveRange(complete, m.Count - complete);
                     }

@@ -67,6 +67,27 @@ public sealed class LatencyRunnerTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.3), $"stopped after {clock.Elapsed.TotalMilliseconds:F0} ms");
     }
 
+    [Fact]
+    public void Cancelled_mid_round_with_keep_partial_keeps_the_rounds_every_runner_finished()
+    {
+        using var model = RandomModel.Create(TestConfigs.SixLayers, seed: 3);
+        var settings = new LatencySettings { PromptLength = 8, DecodeTokens = 4, Warmup = 0, Repetitions = 20, ThreadCandidates = [1, 2] };
+        using var cancel = new CancellationTokenSource();
+        // A round is the baseline at 1 and 2 threads, then the plan: cancel right after the 10th measuring step,
+        // i.e. after the baseline's first sample of round 4, so the baseline's second sample stops mid-decode.
+        var progress = new SynchronousProgress<LatencyProgress>(p =>
+        {
+            if (p.Phase == "measuring" && p.Done == 10)
+            {
+                cancel.Cancel();
+            }
+        });
+        var report = LatencyRunner.Measure(model, [new LatencyCandidate(GroupPlan.FromSep(6, 1, 5, 2), ExecutionMode.Fused)], settings, progress, cancel.Token, keepPartial: true);
+        Assert.True(report.Partial);
+        Assert.Equal(3, report.Baseline.Prefill.Count);
+        Assert.Equal(3, report.Runs[0].Prefill.Count);
+    }
+
     [Theory]
     [InlineData(0, 1, 10)]
     [InlineData(8, 0, 10)]
