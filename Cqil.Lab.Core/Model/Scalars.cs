@@ -69,6 +69,20 @@ public static class Scalars
         return x.mul_(s);
     }
 
+    /// <summary>x + value for a value known only at run time (see <see cref="Times"/>).</summary>
+    public static Tensor Plus(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.add(s, One);
+    }
+
+    /// <summary>x / value for a value known only at run time (see <see cref="Times"/>).</summary>
+    public static Tensor DividedBy(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.div(s);
+    }
+
     /// <summary>x / value for an integer count known only at run time (an integer scalar, as <c>x / n</c> passes).</summary>
     public static Tensor DividedBy(this Tensor x, long value)
     {

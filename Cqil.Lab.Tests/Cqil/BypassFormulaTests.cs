@@ -27,10 +27,11 @@ public sealed class BypassFormulaTests
         var x = model.Embed(input);
         var a0 = model.Layers[0].Attention(x, ctx);
         var a1 = model.Layers[1].Attention(x, ctx);
-        var m0 = model.Layers[0].FeedForward(x + a0);
-        var m1 = model.Layers[1].FeedForward(x + a1 + a0);
-        var ffnInput = x + (a0 + m0) + (a1 + m1);
-        var residual = x + (a0 + m0) + (a1 + a0 + m1);
+        // Kept-alive sums (Model/Scalars): x.Plus(y) is x + y.
+        var m0 = model.Layers[0].FeedForward(x.Plus(a0));
+        var m1 = model.Layers[1].FeedForward(x.Plus(a1).Plus(a0));
+        var ffnInput = x.Plus(a0.Plus(m0)).Plus(a1.Plus(m1));
+        var residual = x.Plus(a0.Plus(m0)).Plus(a1.Plus(a0).Plus(m1));
 
         foreach (var (bypassMode, expected) in new[] { (BypassMode.FfnInput, ffnInput), (BypassMode.Residual, residual) })
         {
@@ -45,7 +46,7 @@ public sealed class BypassFormulaTests
         // The two semantics differ by exactly one more a_0 in the output, and D=0 drops b_1 from u_1 too.
         Assert.True((residual - ffnInput - a0).abs().max().item<float>() < 1e-6);
         using var noBypass = PlanExecutors.Create(model, GroupPlan.FromCompleteGroups(2, [[0, 1]], 0), mode);
-        var plain = x + (a0 + m0) + (a1 + model.Layers[1].FeedForward(x + a1));
+        var plain = x.Plus(a0.Plus(m0)).Plus(a1.Plus(model.Layers[1].FeedForward(x.Plus(a1))));
         Assert.True((noBypass.Forward(input) - model.Logits(plain, LogitsFor.AllPositions)).abs().max().item<float>() < 1e-5);
     }
 }

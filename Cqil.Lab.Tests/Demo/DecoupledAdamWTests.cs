@@ -1,4 +1,5 @@
 using Cqil.Lab.Core.Demo;
+using Cqil.Lab.Core.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,14 +29,14 @@ public sealed class DecoupledAdamWTests
         foreach (double rate in rates)
         {
             using var scope = NewDisposeScope();
-            var g1 = randn([6, 4], generator: generator) * 3;
+            var g1 = randn([6, 4], generator: generator).Times(3);
             var g2 = randn([4], generator: generator);
             ours.ZeroGrad();
             theirs.zero_grad();
             using (enable_grad())
             {
-                ((ours1 * g1).sum() + (ours2 * g2).sum()).backward();
-                ((theirs1 * g1).sum() + (theirs2 * g2).sum()).backward();
+                (ours1 * g1).sum().Plus((ours2 * g2).sum()).backward();
+                (theirs1 * g1).sum().Plus((theirs2 * g2).sum()).backward();
             }
             ours.LearningRate = rate;
             foreach (var group in theirs.ParamGroups)

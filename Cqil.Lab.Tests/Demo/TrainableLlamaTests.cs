@@ -1,4 +1,5 @@
 using Cqil.Lab.Core.Demo;
+using Cqil.Lab.Core.Model;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Tests.Demo;
@@ -21,8 +22,8 @@ public sealed class TrainableLlamaTests
             Assert.Equal(6, grown.Layers.Count);
             // The trained layers keep their order, spread over the deeper stack (slots 0 and 3).
             Assert.True(grown.Layers[3].Weights.Qkv.eq(small.Model.Layers[1].Weights.Qkv).all().item<bool>());
-            Assert.True(grown.Layers[1].Weights.Down.eq(0).all().item<bool>());
-            Assert.False(grown.Layers[1].Weights.Qkv.eq(0).all().item<bool>());
+            Assert.True(grown.Layers[1].Weights.Down.eq(Scalars.IntegerZero).all().item<bool>());
+            Assert.False(grown.Layers[1].Weights.Qkv.eq(Scalars.IntegerZero).all().item<bool>());
         }
     }
 
@@ -40,7 +41,7 @@ public sealed class TrainableLlamaTests
             {
                 var a = plain.Model.Layers[i].Weights.Qkv;
                 var b = scaled.Model.Layers[i].Weights.Qkv;
-                Assert.True(b[.., ..qk].allclose(a[.., ..qk] * 10, rtol: 1e-6, atol: 0));
+                Assert.True(b[.., ..qk].allclose(a[.., ..qk].Times(10), rtol: 1e-6, atol: 0));
                 Assert.True(b[.., qk..].eq(a[.., qk..]).all().item<bool>()); // values unchanged
                 Assert.True(scaled.Model.Layers[i].Weights.GateUp.eq(plain.Model.Layers[i].Weights.GateUp).all().item<bool>());
             }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cqil.Lab.Core.Model;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -15,11 +16,11 @@ public static class HfFixture
     public static Dictionary<string, Tensor> RandomTensors(TinyLlamaSpec spec, long seed, double std = 0.15)
     {
         using var g = new torch.Generator((ulong)seed);
-        Tensor R(params long[] shape) => (randn(shape, ScalarType.Float32, generator: g) * std).DetachFromDisposeScope();
-        Tensor Norm(long n) => (1 + randn([n], ScalarType.Float32, generator: g) * 0.2).DetachFromDisposeScope();
+        Tensor R(params long[] shape) => randn(shape, ScalarType.Float32, generator: g).Times(std).DetachFromDisposeScope();
+        Tensor Norm(long n) => randn([n], ScalarType.Float32, generator: g).Times(0.2).Plus(1.0).DetachFromDisposeScope();
         int h = spec.Hidden, q = spec.Heads * spec.HeadDim, kv = spec.KvHeads * spec.HeadDim, f = spec.Intermediate;
         var t = new Dictionary<string, Tensor>();
-        var embedding = (randn([spec.Vocab, h], ScalarType.Float32, generator: g) * 0.5).DetachFromDisposeScope();
+        var embedding = randn([spec.Vocab, h], ScalarType.Float32, generator: g).Times(0.5).DetachFromDisposeScope();
         if (spec.Tied && spec.TiedStoredAsHead)
         {
             t["lm_head.weight"] = embedding;

@@ -1,3 +1,4 @@
+using Cqil.Lab.Core.Model;
 using static TorchSharp.torch;
 
 namespace Cqil.Lab.Tests.Fixtures;
@@ -46,17 +47,17 @@ public sealed class NaiveLlama
                 var qh = Rope(q.narrow(1, head * hd, hd), cos, sin);
                 var kh = Rope(k.narrow(1, kvHead * hd, hd), cos, sin);
                 var vh = v.narrow(1, kvHead * hd, hd);
-                var scores = qh.matmul(kh.t()) / Math.Sqrt(hd);
+                var scores = qh.matmul(kh.t()).DividedBy(Math.Sqrt(hd));
                 var causal = ones([t, t], ScalarType.Bool).tril();
-                scores = scores.masked_fill(causal.logical_not(), double.NegativeInfinity);
+                scores = scores.masked_fill(causal.logical_not(), Scalars.NegativeInfinity);
                 heads.Add(scores.softmax(-1).matmul(vh));
             }
             var attention = Linear(cat(heads, 1), p + "self_attn.o_proj");
-            x = x + attention;
+            x = x.Plus(attention);
             var un = RmsNorm(x, W(p + "post_attention_layernorm.weight"));
             var gate = un.matmul(W(p + "mlp.gate_proj.weight").t());
             var up = un.matmul(W(p + "mlp.up_proj.weight").t());
-            x = x + (gate * gate.sigmoid() * up).matmul(W(p + "mlp.down_proj.weight").t());
+            x = x.Plus((gate * gate.sigmoid() * up).matmul(W(p + "mlp.down_proj.weight").t()));
         }
         inputs.Add(x.clone());
         var logits = RmsNorm(x, W("model.norm.weight")).matmul(Head.t());
@@ -66,17 +67,17 @@ public sealed class NaiveLlama
     private Tensor Linear(Tensor x, string prefix)
     {
         var y = x.matmul(W(prefix + ".weight").t());
-        return w.TryGetValue(prefix + ".bias", out var b) ? y + b : y;
+        return w.TryGetValue(prefix + ".bias", out var b) ? y.Plus(b) : y;
     }
 
     private Tensor RmsNorm(Tensor x, Tensor weight) =>
-        x / (x.pow(2).mean([-1], keepdim: true) + spec.RmsNormEps).sqrt() * weight;
+        x / x.pow(Scalars.IntegerTwo).mean([-1], keepdim: true).Plus(spec.RmsNormEps).sqrt() * weight;
 
     private static Tensor Rope(Tensor x, Tensor cos, Tensor sin)
     {
         long half = x.shape[1] / 2;
         var rotated = cat([-x.narrow(1, half, half), x.narrow(1, 0, half)], 1);
-        return x * cos + rotated * sin;
+        return (x * cos).Plus(rotated * sin);
     }
 
     private (Tensor Cos, Tensor Sin) RopeTables(int t)
