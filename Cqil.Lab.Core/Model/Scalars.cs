@@ -56,37 +56,26 @@ public static class Scalars
     }
 
     /// <summary>x · value for a value known only at run time; the scalar lives until the call returns.</summary>
-    public static Tensor Times(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.mul(s);
-    }
+    public static Tensor Times(this Tensor x, double value) => Using(value.ToScalar(), x.mul);
 
     /// <summary>x ·= value in place (see <see cref="Times"/>).</summary>
-    public static Tensor TimesInPlace(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.mul_(s);
-    }
+    public static Tensor TimesInPlace(this Tensor x, double value) => Using(value.ToScalar(), x.mul_);
 
     /// <summary>x + value for a value known only at run time (see <see cref="Times"/>).</summary>
-    public static Tensor Plus(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.add(s, One);
-    }
+    public static Tensor Plus(this Tensor x, double value) => Using(value.ToScalar(), s => x.add(s, One));
 
     /// <summary>x / value for a value known only at run time (see <see cref="Times"/>).</summary>
-    public static Tensor DividedBy(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.div(s);
-    }
+    public static Tensor DividedBy(this Tensor x, double value) => Using(value.ToScalar(), s => x.div(s));
 
     /// <summary>x / value for an integer count known only at run time (an integer scalar, as <c>x / n</c> passes).</summary>
-    public static Tensor DividedBy(this Tensor x, long value)
+    public static Tensor DividedBy(this Tensor x, long value) => Using(value.ToScalar(), s => x.div(s));
+
+    // Runs op with a fresh scalar and frees it afterwards: the scalar is reachable until op returns.
+    private static Tensor Using(Scalar scalar, Func<Scalar, Tensor> op)
     {
-        using var s = value.ToScalar();
-        return x.div(s);
+        using (scalar)
+        {
+            return op(scalar);
+        }
     }
 }
