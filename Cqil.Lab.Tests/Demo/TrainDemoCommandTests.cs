@@ -6,6 +6,16 @@ public sealed class TrainDemoCommandTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
+    [Theory]
+    [InlineData(null, "0")]
+    [InlineData("1", null)]
+    [InlineData("0", null)]
+    public void Training_keeps_MKLs_own_kernels_unless_the_user_chose(string? current, string? set)
+    {
+        // The committed model was trained with MKL's generic kernels on this AMD machine; its AVX-512 path trains another.
+        Assert.Equal(set, global::Cqil.Lab.Cli.Commands.TrainDemoCommand.PreferCommittedKernels(current));
+    }
+
     [Fact]
     public void An_unwritable_out_folder_is_one_clear_line_and_exit_code_2()
     {
