@@ -12,16 +12,16 @@ namespace Cqil.Lab.Benchmarks;
 /// Shared-context scoring against naive per-choice scoring on HellaSwag (or another multiple-choice task with
 /// --task NAME, to see how the gain follows the context/continuation lengths), measured in one run on the same
 /// items: (1) the lab's scorer — each item's context computed once (a batch of items at a time), each ending
-/// run after a copy of its item's KV cache, endings of similar length batched together; (2) the same
-/// batching with every ending run after its own full context (what lm-eval computes); (3) naive per-choice:
-/// one forward of context + ending per choice. Scores must agree
-/// (per-choice log-likelihoods within 1e-4 per 100 nats — float32 sums of up to a few hundred log-probabilities,
-/// whose rounding follows the batch shapes — and identical acc/acc_norm predictions) and (1) must be at least
-/// 2× faster than the faster of (2) and (3), each at its own best setting: one thread and all threads, each
-/// with the engine's block attention and with libtorch's fused kernel, all measured in the same rounds in
-/// rotating order (one forward per choice is too small for a second core to pay off, and the fused kernel is
-/// faster for such short single sequences, so the baseline gets every setting the lab's scorer gets; batching
-/// without sharing is a fair baseline too, so it is one). Otherwise the benchmark exits with 1.
+/// run after a copy of its item's KV cache, endings of similar length batched together; (2) naive per-choice
+/// scoring: one forward of context + ending per choice; (3) the same batching as (1) with every ending run
+/// after its own full context (lm-eval's computation, batched). Scores must agree (per-choice log-likelihoods
+/// within 1e-4 per 100 nats — float32 sums of up to a few hundred log-probabilities, whose rounding follows the
+/// batch shapes — and identical acc/acc_norm predictions) and (1) must be at least 2× faster than (2), the
+/// issue's baseline, each at its own best setting: one thread and all threads, each with the engine's block
+/// attention and with libtorch's fused kernel, all measured in the same rounds in rotating order (so the
+/// baseline gets every setting the lab's scorer gets). Otherwise the benchmark exits with 1. The speedup over
+/// (3) — what sharing gains on top of batching, bounded by the multiply-accumulates it saves — is printed
+/// next to it, so batching's share of the gain is never hidden.
 /// </summary>
 public static class EvalSharedContextBenchmark
 {
@@ -109,27 +109,28 @@ public static class EvalSharedContextBenchmark
             };
         });
 
-        // Each side at its own best setting: the baseline never pays for a setting that suits only the lab's scorer,
-        // and it is the faster of the two computations without sharing (one forward per choice, or batched).
-        var baselines = report.naiveMs.Select((t, n) => (Ms: t, Name: $"naive per choice, {Setting(n)}"))
-            .Concat(report.independentMs.Select((t, n) => (Ms: t, Name: $"full context per choice, batched, {Setting(n)}"))).ToArray();
-        var baseline = baselines.MinBy(x => x.Ms);
+        // Each side at its own best setting: the baseline never pays for a setting that suits only the lab's scorer.
+        var naiveRuns = report.naiveMs.Select((t, n) => (Ms: t, Name: $"one forward per choice, {Setting(n)}")).ToArray();
+        var batchedRuns = report.independentMs.Select((t, n) => (Ms: t, Name: $"full context per choice, batched, {Setting(n)}")).ToArray();
+        var naive = naiveRuns.MinBy(x => x.Ms);
+        var batchedBest = batchedRuns.MinBy(x => x.Ms);
         int bestShared = Array.IndexOf(report.sharedMs, report.sharedMs.Min());
-        double naiveMs = baseline.Ms, sharedMs = report.sharedMs[bestShared];
-        double speedup = naiveMs / sharedMs;
+        double sharedMs = report.sharedMs[bestShared];
+        double speedup = naive.Ms / sharedMs, overBatched = batchedBest.Ms / sharedMs;
+        double arithmetic = report.unsharedWork.TotalMacs / report.sharedWork.TotalMacs;
         string Setting(int n) => $"{(Settings[n].Threads == 0 ? report.cores : 1)} thread(s), {(Settings[n].Kernel == PrefillAttention.Blocks ? "block" : "fused")} attention";
         bool identical = report.samePredictions && report.maxScaledDiffShared <= 1e-4 && report.maxScaledDiffIndependent <= 1e-4;
         bool pass = identical && speedup >= 2.0;
         Console.WriteLine($"eval-shared-context: {report.task}, {report.items} items (seeded random subset{(report.skipped > 0 ? $", {report.skipped} left out: a choice longer than the model's context" : "")}) ({report.requests} choices), {report.model}, batch {report.batch}, {report.cores} thread(s), median of {report.reps} alternating rounds");
         Console.WriteLine();
-        Console.WriteLine($"| scoring | time | items/s | vs the fastest baseline ({baseline.Name}) |");
-        Console.WriteLine("|---|---|---|---|");
-        void Row(string name, double ms) => Console.WriteLine($"| {name} | {ms / 1000:F2} s | {report.items / (ms / 1000):F1} | {naiveMs / ms:F2}x |");
+        Console.WriteLine($"| scoring | time | items/s | vs naive per choice (best: {naive.Name}) | vs batched full context (best: {batchedBest.Name}) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        void Row(string name, double ms) => Console.WriteLine($"| {name} | {ms / 1000:F2} s | {report.items / (ms / 1000):F1} | {naive.Ms / ms:F2}x | {batchedBest.Ms / ms:F2}x |");
         for (int n = 0; n < Settings.Length; n++)
         {
             Row($"shared context, batched (lab's scorer), {Setting(n)}", report.sharedMs[n]);
         }
-        foreach (var (ms, name) in baselines)
+        foreach (var (ms, name) in naiveRuns.Concat(batchedRuns))
         {
             Row(name, ms);
         }
@@ -138,17 +139,15 @@ public static class EvalSharedContextBenchmark
         // The arithmetic bound: at equal efficiency per multiply-accumulate, sharing cannot be faster than this.
         static string Macs(ScoringWork w) => $"{w.TotalMacs / 1e9:F2} G (layers {w.LinearMacs / 1e9:F2}, attention {w.AttentionMacs / 1e9:F2}, head {w.HeadMacs / 1e9:F2})";
         Console.WriteLine($"multiply-accumulates without padding: shared {Macs(report.sharedWork)}; without sharing {Macs(report.unsharedWork)}: "
-            + $"sharing saves {report.unsharedWork.TotalMacs / report.sharedWork.TotalMacs:F2}x of the arithmetic (the most it can gain at equal efficiency)");
+            + $"sharing saves {arithmetic:F2}x of the arithmetic (the most it can gain over batching at equal efficiency)");
         Console.WriteLine($"max |log-likelihood difference| vs naive: shared {report.maxAbsDiffShared:E2}, batched full-context {report.maxAbsDiffIndependent:E2} "
             + $"(per 100 nats: {report.maxScaledDiffShared:E2}, {report.maxScaledDiffIndependent:E2}; limit 1e-4); acc/acc_norm predictions identical: {report.samePredictions} (acc {report.accShared:F4}, acc_norm {report.accNormShared:F4})");
-        // The unbatched baseline on its own, for readers of the issue's wording ("naive per-choice scoring"); the
-        // verdict holds the scorer to the faster baseline, so batching alone is never credited to sharing.
-        var unbatched = baselines.Take(report.naiveMs.Length).MinBy(x => x.Ms);
-        Console.WriteLine($"against one forward per choice alone (its best setting, {unbatched.Name}): {unbatched.Ms / sharedMs:F2}x; against batching without sharing: {report.independentMs.Min() / sharedMs:F2}x");
-        Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: identical scores {(identical ? "yes" : "NO")}, shared-context speedup {speedup:F2}x, {Setting(bestShared)} vs {baseline.Name} (target >= 2x)");
+        Console.WriteLine($"sharing on top of batching: {overBatched:F2}x over batched full context at its best ({batchedBest.Name}); arithmetic bound {arithmetic:F2}x (reported, not a target)");
+        Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: identical scores {(identical ? "yes" : "NO")}, lab's scorer {naive.Ms / 1000:F2} s -> {sharedMs / 1000:F2} s, "
+            + $"{speedup:F2}x ({Setting(bestShared)}) vs naive per-choice scoring ({naive.Name}) (target >= 2x)");
         if (args.OutPath is not null)
         {
-            File.WriteAllText(args.OutPath, JsonSerializer.Serialize(new { report, speedup, pass }, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(args.OutPath, JsonSerializer.Serialize(new { report, speedup, speedupOverBatched = overBatched, arithmeticBound = arithmetic, pass }, new JsonSerializerOptions { WriteIndented = true }));
         }
         return pass ? 0 : 1;
     }
