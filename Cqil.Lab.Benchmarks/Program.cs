@@ -5,6 +5,8 @@ using Cqil.Lab.Core.Runtime;
 TorchRuntime.EnsureInitialized();
 // Which matrix kernels MKL runs changes every CPU timing ~2x on AMD CPUs (Core/Runtime/MklCodePath.cs).
 Console.Error.WriteLine($"# {MklCodePath.Describe()}");
+// Idle OpenMP threads that spin steal the cores a concurrent group's workers run on (Core/Runtime/NativeEnvironment.cs).
+Console.Error.WriteLine($"# OpenMP wait policy: {NativeEnvironment.WaitPolicy}");
 var benchmarks = new Dictionary<string, Func<BenchmarkArgs, int>>
 {
     ["engine"] = EngineBenchmark.Run,

@@ -18,7 +18,8 @@ public sealed record MachineInfo(
     string DotNet,
     string? GitCommit,
     string? MathKernels = null,
-    bool? UncommittedChanges = null)
+    bool? UncommittedChanges = null,
+    string? OpenMpWaitPolicy = null)
 {
     public static MachineInfo Describe()
     {
@@ -36,7 +37,8 @@ public sealed record MachineInfo(
             Environment.Version.ToString(),
             CurrentGitCommit(),
             MklCodePath.Describe(),
-            Environment.GetEnvironmentVariable("CQIL_GIT_COMMIT") is { Length: > 0 } ? null : CheckoutOf(AppContext.BaseDirectory) is { } root ? HasTrackedChanges(root) : null);
+            Environment.GetEnvironmentVariable("CQIL_GIT_COMMIT") is { Length: > 0 } ? null : CheckoutOf(AppContext.BaseDirectory) is { } root ? HasTrackedChanges(root) : null,
+            NativeEnvironment.WaitPolicy);
     }
 
     /// <summary>"abc1234567", with a mark when the checkout had uncommitted changes to tracked files, or "?".</summary>
@@ -90,7 +92,7 @@ public sealed record MachineInfo(
     /// <summary>One line naming the machine and software a measurement came from, for result tables.</summary>
     public string OneLine() =>
         $"{Cpu}, {LogicalCores} cores{(Gpu is { } g ? $", {g}{(GpuDriver is { } d ? $" (driver {d})" : "")}" : "")}; libtorch {Libtorch}, TorchSharp {TorchSharp}, .NET {DotNet}"
-        + $"; commit {CommitLabel()}{(MathKernels is { } k ? "; " + k : "")}";
+        + $"; commit {CommitLabel()}{(MathKernels is { } k ? "; " + k : "")}{(OpenMpWaitPolicy is { } w ? "; OpenMP wait policy " + w : "")}";
 
     private static string CpuModel()
     {

@@ -18,17 +18,60 @@ public static partial class NativeEnvironment
     /// </summary>
     public static void Configure()
     {
-        if (Interlocked.Exchange(ref configured, 1) == 1 || !OperatingSystem.IsLinux())
+        if (Interlocked.Exchange(ref configured, 1) == 1)
         {
             return;
         }
-        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
+        if (!OperatingSystem.IsLinux())
+        {
+            WaitPolicy = "not set (not Linux)";
+            return;
+        }
+        string? chosen = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        bool loaded = IsMapped(ReadMaps(), "libgomp");
+        WaitPolicy = DescribeWaitPolicy(chosen, loaded);
+        if (chosen is null && !loaded)
         {
             SetEnv("OMP_WAIT_POLICY", "PASSIVE", overwrite: 0);
             Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
         }
         KeepFreedMemoryForReuse();
         MklCodePath.Prepare();
+    }
+
+    /// <summary>
+    /// The OpenMP wait policy libgomp runs with, for reports. libgomp reads it once, when it is loaded: a program
+    /// that touches torch before <see cref="Configure"/> (e.g. `new DeviceWorker(torch.CPU, …)`, whose argument
+    /// loads libtorch first) keeps the spin-waiting default. Measured here (2026-11-27): a concurrent pair then
+    /// took 12–14 ms instead of 5–6, the home thread's idle OpenMP thread spinning on the workers' cores.
+    /// </summary>
+    public static string WaitPolicy { get; private set; } = "not configured (libtorch not loaded through TorchRuntime)";
+
+    /// <summary>False when libgomp ignores the policy the lab wanted (loaded before it could be set).</summary>
+    public static bool WaitPolicyApplied => !WaitPolicy.StartsWith("NOT APPLIED", StringComparison.Ordinal);
+
+    internal static string DescribeWaitPolicy(string? chosenByUser, bool libgompLoaded) => (chosenByUser, libgompLoaded) switch
+    {
+        ({ } user, _) => $"{user} (OMP_WAIT_POLICY set by the user)",
+        (null, false) => "PASSIVE (set before libgomp loaded)",
+        (null, true) => "NOT APPLIED: libgomp was loaded before the lab could set OMP_WAIT_POLICY=PASSIVE, so idle OpenMP "
+            + "threads spin; call TorchRuntime.EnsureInitialized() before any torch use, or export OMP_WAIT_POLICY=PASSIVE",
+    };
+
+    /// <summary>Whether a shared library whose file name contains <paramref name="library"/> is mapped (a /proc/self/maps text).</summary>
+    internal static bool IsMapped(string maps, string library) =>
+        maps.Split('\n').Any(line => line.LastIndexOf('/') is int slash and >= 0 && line[(slash + 1)..].Contains(library, StringComparison.Ordinal));
+
+    private static string ReadMaps()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/self/maps");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     /// <summary>

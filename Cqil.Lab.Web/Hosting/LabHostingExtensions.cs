@@ -154,6 +154,10 @@ public static class LabHostingExtensions
 
     public static WebApplication UseLab(this WebApplication app)
     {
+        if (!NativeEnvironment.WaitPolicyApplied)
+        {
+            app.Logger.LogWarning("Latency measurements will be skewed: {Policy}", NativeEnvironment.WaitPolicy);
+        }
         app.CreateLabDatabase();
         if (!app.Environment.IsDevelopment())
         {
