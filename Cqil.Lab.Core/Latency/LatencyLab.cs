@@ -23,12 +23,13 @@ public static class LatencyLab
         var sizes = plan.MultiLayerGroups.Select(g => g.Count).Distinct().ToArray();
         // Unit times are profiled between the measured rounds, by probes that run with the runners' thread counts.
         using var profiler = project
-            ? new UnitTimeProfiler(model, LatencyRunner.PromptIds(model, settings), settings.DecodeTokens, modes, sizes, concurrent)
+            ? new UnitTimeProfiler(model, LatencyRunner.PromptIds(model, settings), settings.DecodeTokens, modes, sizes, settings.Candidates(), concurrent)
             : null;
         var report = LatencyRunner.Measure(model, modes.Select(m => new LatencyCandidate(plan, m, concurrent)).ToList(), settings, progress, cancellationToken, keepPartial,
             profiler);
-        // The reference mode has no probes: its timings are the unchanged model's alone.
-        var units = profiler?.Timings(ExecutionMode.Reference);
+        // The reference mode has no probes: its timings are the unchanged model's alone, here at the baseline's own
+        // fastest thread counts (the device rows); each plan's rows use the unchanged model at that plan's counts.
+        var units = profiler?.Timings(ExecutionMode.Reference, (report.Baseline.PrefillThreads, report.Baseline.DecodeThreads));
         if (units is null || report.Partial)
         {
             return report;
@@ -40,7 +41,7 @@ public static class LatencyLab
         double updateBytesDecode = LatencyProjection.UpdateBytes(settings.Batch, 1, model.Config.HiddenSize, 2);
         foreach (var run in report.Runs.Where(r => r.Mode != ExecutionModes.Name(ExecutionMode.Reference)))
         {
-            var (p, d) = profiler!.Timings(ExecutionModes.Parse(run.Mode))!.Value;
+            var (p, d) = profiler!.Timings(ExecutionModes.Parse(run.Mode), (run.PrefillThreads, run.DecodeThreads))!.Value;
             rows.Add(new ProjectionRow("prefill", $"{run.Mode}, this machine", p.Sequential(plan.LayerCount), LatencyProjection.Ideal(plan, p),
                 LatencyProjection.Calibrated(plan, p) ?? double.NaN, report.Baseline.Prefill.Mean, run.Prefill.Mean));
             if (settings.DecodeTokens > 0)
@@ -59,7 +60,8 @@ public static class LatencyLab
                     LatencyProjection.Ideal(plan, decode), LatencyProjection.OnDevices(plan, decode, link, updateBytesDecode), null, null));
             }
         }
-        string notes = "Unit times, profiled between the measured rounds: one layer and the non-layer part from the unchanged model; a group of "
+        string notes = "Unit times, profiled between the measured rounds: one layer and the non-layer part from the unchanged model (at every candidate "
+            + "thread count; each row reads them at the thread counts its runner used, device rows at the baseline's); a group of "
             + "each size, in each mode, from probe plans grouping the first P layers once and twice (never the plan predicted): the "
             + "second group's time is a group's cost, and what the first costs beyond it is charged once per pass. 'this machine' rows predict from those; device rows assume each "
             + "group member has a device as fast as this one and add a ring all-reduce of one fp16 update per group ("

@@ -14,6 +14,9 @@ namespace Cqil.Lab.Core.Latency;
 /// from probe plans that group only the first P layers, once and twice, so calibration never sees the plan it
 /// will predict: the second group's time is a group's own cost, and what the first costs beyond it is paid once
 /// per pass (<see cref="PhaseTimings.GroupStartMs"/>; the concurrent mode wakes its workers there).
+/// The unchanged model is profiled at every candidate thread count, so a plan's singletons are predicted at the
+/// count the plan runs with, and the device rows at the baseline's own fastest — the runner fixes that count
+/// only after its last round, and a plan and its baseline often differ (one thread against two in prefill).
 /// Its probes run between the latency runner's rounds (<see cref="AfterRound"/>), so the unit times come from
 /// the same minutes as the latencies they are compared with: profiled afterwards, a drift of the machine's
 /// speed (25% within minutes on the build VM) showed up as a prediction error.
@@ -24,14 +27,22 @@ public sealed class UnitTimeProfiler : IRoundCompanion, IDisposable
     private readonly Tensor prompt;
     private readonly int decodeTokens;
     private readonly ReferenceExecutor baseline;
-    private readonly Samples baselineSamples = new();
+    // The unchanged model's passes at each candidate thread count (prefill and decode both at that count).
+    private readonly (int Threads, Samples Samples)[] baselineSamples;
     // Per measured mode (index into the runner's candidates) and group size, probes with one and (where the model is
     // deep enough) two groups of that size at the front.
     private readonly List<(int Runner, ExecutionMode Mode, int Size, int Groups, PlanExecutor Probe, Samples Samples)> groupProbes = [];
 
     /// <param name="modes">The runner's candidates after the baseline, in order; reference mode gets no probe (it claims no speed).</param>
-    public UnitTimeProfiler(LlamaModel model, Tensor prompt, int decodeTokens, IReadOnlyList<ExecutionMode> modes, IEnumerable<int> sizes, ConcurrentOptions? concurrent = null)
+    /// <param name="threadCandidates">The thread counts the runner tries (<see cref="LatencySettings.Candidates"/>).</param>
+    public UnitTimeProfiler(LlamaModel model, Tensor prompt, int decodeTokens, IReadOnlyList<ExecutionMode> modes, IEnumerable<int> sizes,
+        IReadOnlyList<int> threadCandidates, ConcurrentOptions? concurrent = null)
     {
+        baselineSamples = threadCandidates.Distinct().Select(t => (t, new Samples())).ToArray();
+        if (baselineSamples.Length == 0)
+        {
+            throw new ArgumentException("at least one thread count is needed", nameof(threadCandidates));
+        }
         this.model = model;
         this.prompt = prompt;
         this.decodeTokens = decodeTokens;
@@ -63,16 +74,20 @@ public sealed class UnitTimeProfiler : IRoundCompanion, IDisposable
         }
     }
 
-    public int PassesPerRound => 1 + groupProbes.Count;
+    public int PassesPerRound => baselineSamples.Length + groupProbes.Count;
 
     /// <summary>
-    /// Runs every probe once with the thread counts of the runner it stands for (<paramref name="threads"/>[0]:
-    /// the baseline, [i]: candidate i), keeping the clock readings when <paramref name="timed"/> (not warm-up).
+    /// Runs the unchanged model at every candidate thread count and every group probe with the thread counts of
+    /// the runner it stands for (<paramref name="threads"/>[i]: candidate i, [0] the baseline's), keeping the
+    /// clock readings when <paramref name="timed"/> (not warm-up).
     /// </summary>
     public void AfterRound(bool timed, IReadOnlyList<(int Prefill, int Decode)> threads, Action passDone, CancellationToken cancellationToken)
     {
-        Pass(baseline, threads[0], timed ? baselineSamples : null, cancellationToken);
-        passDone();
+        foreach (var (count, samples) in baselineSamples)
+        {
+            Pass(baseline, (count, count), timed ? samples : null, cancellationToken);
+            passDone();
+        }
         foreach (var (runner, _, _, _, probe, samples) in groupProbes)
         {
             Pass(probe, threads[runner], timed ? samples : null, cancellationToken);
@@ -80,13 +95,17 @@ public sealed class UnitTimeProfiler : IRoundCompanion, IDisposable
         }
     }
 
-    /// <summary>Unit times of the unchanged model, plus the groups as <paramref name="mode"/> computes them; null before any timed round.</summary>
-    public (PhaseTimings Prefill, PhaseTimings Decode)? Timings(ExecutionMode mode)
+    /// <summary>
+    /// Unit times of the unchanged model at <paramref name="threads"/> (prefill, decode; a count that was not a
+    /// candidate falls back to the nearest), plus the groups as <paramref name="mode"/> computes them; null before any timed round.
+    /// </summary>
+    public (PhaseTimings Prefill, PhaseTimings Decode)? Timings(ExecutionMode mode, (int Prefill, int Decode) threads)
     {
-        if (baselineSamples.Prefill.Count == 0)
+        if (baselineSamples[0].Samples.Prefill.Count == 0)
         {
             return null;
         }
+        Samples At(int count) => baselineSamples.MinBy(b => Math.Abs(b.Threads - count)).Samples;
         int layers = model.Config.NumLayers;
         PhaseTimings Units(List<Span> spans, Func<Samples, List<Span>> phase)
         {
@@ -108,7 +127,7 @@ public sealed class UnitTimeProfiler : IRoundCompanion, IDisposable
                 spans.Count == 0 ? 0 : spans.Average(s => s.Between(0, layers) / layers),
                 groupMs) { GroupStartMs = start };
         }
-        return (Units(baselineSamples.Prefill, s => s.Prefill), Units(baselineSamples.Decode, s => s.Decode));
+        return (Units(At(threads.Prefill).Prefill, s => s.Prefill), Units(At(threads.Decode).Decode, s => s.Decode));
     }
 
     public void Dispose()

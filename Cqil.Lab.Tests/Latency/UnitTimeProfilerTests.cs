@@ -50,11 +50,11 @@ public sealed class UnitTimeProfilerTests
         using var model = Tiny();
         using var noGrad = no_grad();
         using var prompt = tensor(Enumerable.Range(1, 8).Select(i => (long)i).ToArray(), [1, 8]);
-        using var profiler = new UnitTimeProfiler(model, prompt, decodeTokens: 2, [ExecutionMode.Reference, ExecutionMode.Fused], [2, 3]);
+        using var profiler = new UnitTimeProfiler(model, prompt, decodeTokens: 2, [ExecutionMode.Reference, ExecutionMode.Fused], [2, 3], threadCandidates: [1]);
         (int, int)[] threads = [(1, 1), (1, 1), (1, 1)];
 
         profiler.AfterRound(timed: false, threads, () => { }, CancellationToken.None);
-        Assert.Null(profiler.Timings(ExecutionMode.Fused));
+        Assert.Null(profiler.Timings(ExecutionMode.Fused, (1, 1)));
 
         int passes = 0;
         profiler.AfterRound(timed: true, threads, () => passes++, CancellationToken.None);
@@ -62,12 +62,47 @@ public sealed class UnitTimeProfilerTests
         // The baseline, and fused groups of 2 (once, twice) and 3 (once, twice) on 6 layers, each round.
         Assert.Equal(5, profiler.PassesPerRound);
         Assert.Equal(2 * profiler.PassesPerRound, passes);
-        var (prefill, decode) = profiler.Timings(ExecutionMode.Fused)!.Value;
+        var (prefill, decode) = profiler.Timings(ExecutionMode.Fused, (1, 1))!.Value;
         Assert.True(prefill.LayerMs > 0 && prefill.NonLayerMs > 0 && decode.LayerMs > 0);
         Assert.Equal([2, 3], prefill.GroupMs.Keys.Order());
         Assert.Equal([2, 3], decode.GroupMs.Keys.Order());
         Assert.All(prefill.GroupMs.Values.Concat(decode.GroupMs.Values), ms => Assert.True(ms > 0));
         Assert.True(prefill.GroupStartMs >= 0 && decode.GroupStartMs >= 0);
-        Assert.Empty(profiler.Timings(ExecutionMode.Reference)!.Value.Prefill.GroupMs);
+        Assert.Empty(profiler.Timings(ExecutionMode.Reference, (1, 1))!.Value.Prefill.GroupMs);
+    }
+
+    [Fact]
+    public void The_unchanged_model_is_profiled_at_every_candidate_thread_count_and_read_at_the_count_asked_for()
+    {
+        using var model = Tiny();
+        using var noGrad = no_grad();
+        using var prompt = tensor(Enumerable.Range(1, 8).Select(i => (long)i).ToArray(), [1, 8]);
+        int cores = get_num_threads();
+        using var profiler = new UnitTimeProfiler(model, prompt, decodeTokens: 2, [ExecutionMode.Fused], [2], threadCandidates: [1, 2]);
+        // The runner's counts during the rounds: the baseline's (from its trial) and the plan's — both one thread.
+        (int, int)[] threads = [(1, 1), (1, 1)];
+        try
+        {
+            profiler.AfterRound(timed: true, threads, () => { }, CancellationToken.None);
+            profiler.AfterRound(timed: true, threads, () => { }, CancellationToken.None);
+        }
+        finally
+        {
+            set_num_threads(cores);
+        }
+
+        // Two reference passes (one and two threads) and the fused probes (groups of 2, once and twice).
+        Assert.Equal(4, profiler.PassesPerRound);
+        var one = profiler.Timings(ExecutionMode.Fused, (1, 1))!.Value;
+        var two = profiler.Timings(ExecutionMode.Fused, (2, 2))!.Value;
+        var mixed = profiler.Timings(ExecutionMode.Fused, (2, 1))!.Value;
+        // Separate passes give separate clock readings; before, one pass at the runners' counts stood for every count.
+        Assert.NotEqual(one.Prefill.LayerMs, two.Prefill.LayerMs);
+        Assert.NotEqual(one.Decode.LayerMs, two.Decode.LayerMs);
+        Assert.Equal(two.Prefill.LayerMs, mixed.Prefill.LayerMs);
+        Assert.Equal(one.Decode.LayerMs, mixed.Decode.LayerMs);
+        // Groups come from the probes, whatever count the unchanged model is read at; a count never tried reads the nearest.
+        Assert.Equal(one.Prefill.GroupMs[2], two.Prefill.GroupMs[2]);
+        Assert.Equal(two.Prefill.LayerMs, profiler.Timings(ExecutionMode.Fused, (16, 16))!.Value.Prefill.LayerMs);
     }
 }
