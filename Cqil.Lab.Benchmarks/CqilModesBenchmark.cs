@@ -84,7 +84,7 @@ public static class CqilModesBenchmark
         using var cache = lm.NewCache(1, 64 + tokens);
         using (NewDisposeScope())
         {
-            lm.Forward(arange(64, ScalarType.Int64).view(1, 64), cache, null, LogitsFor.LastPosition);
+            lm.Forward(Scalars.Range(0, 64, ScalarType.Int64, CPU).view(1, 64), cache, null, LogitsFor.LastPosition);
         }
         using var next = tensor(new long[] { 7 }, [1, 1]);
         return Timing.Measure(CPU, 0, 1, () =>

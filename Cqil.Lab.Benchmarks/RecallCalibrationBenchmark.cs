@@ -107,7 +107,7 @@ public static class RecallCalibrationBenchmark
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (inputs, targets, weights) = batch.ToTensors(CPU);
-        var answers = weights.eq(1);
+        var answers = weights.eq(Core.Model.Scalars.One);
         var right = model.Forward(inputs).argmax(-1).eq(targets).logical_and(answers);
         return right.sum().item<long>() / (double)answers.sum().item<long>();
     }

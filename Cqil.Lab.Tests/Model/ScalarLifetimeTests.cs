@@ -7,15 +7,15 @@ namespace Cqil.Lab.Tests.Model;
 
 /// <summary>
 /// The lab's own code never hands libtorch a scalar that a garbage collection could free during the call
-/// (a lab job once died in Scalar::toFloat under add_): Core, the web app, the CLI and these tests (which run in
-/// parallel, so another test's allocations can trigger the collection) are checked call by call.
+/// (a lab job once died in Scalar::toFloat under add_): Core, the web app, the CLI, the benchmarks and these tests
+/// (which run in parallel, so another test's allocations can trigger the collection) are checked call by call.
 /// </summary>
 public sealed class ScalarLifetimeTests
 {
     [Fact]
     public void The_labs_code_passes_only_scalars_that_stay_alive()
     {
-        var assemblies = new[] { typeof(Scalars).Assembly, typeof(Program).Assembly, typeof(global::Cqil.Lab.Cli.CqilCommandLine).Assembly, typeof(ScalarLifetimeTests).Assembly };
+        var assemblies = new[] { typeof(Scalars).Assembly, typeof(Program).Assembly, typeof(global::Cqil.Lab.Cli.CqilCommandLine).Assembly, typeof(global::Cqil.Lab.Benchmarks.BenchmarkArgs).Assembly, typeof(ScalarLifetimeTests).Assembly };
         // Scalars itself makes the kept-alive scalars (held for the process's life); this class uses the unsafe forms
         // on purpose (the finder's samples, and the operators the helpers are compared with).
         bool Exempt(Type t) => t == typeof(Scalars) || t == typeof(ScalarLifetimeTests) || (t.DeclaringType is { } d && Exempt(d));
