@@ -40,7 +40,6 @@ public static class LatencyLabBenchmark
             reports.Add(report);
             Console.WriteLine($"## {scenario.Name}, plan {plan.Describe()}, f32");
             LatencyReportPrinter.Print(report, Console.Out);
-            Console.WriteLine(ConcurrencyCeiling(report, scenario.Decode, groupSize: 2));
             Console.WriteLine();
 
             double target = scenario.Decode ? 0.5 : 0.8;
@@ -61,28 +60,5 @@ public static class LatencyLabBenchmark
             File.WriteAllText(args.OutPath, "[" + string.Join(",", reports.Select(r => r.ToJson())) + "]");
         }
         return ok ? 0 : 1;
-    }
-
-    /// <summary>
-    /// What one core per group member can save at most, from the baseline's own thread trials: with s = its
-    /// one-thread time over its best time, a group of P layers run side by side costs at least s layer-times
-    /// (each member runs like a lone layer on one core), so at most (P − s)/(P − 1) of the ideal reduction is
-    /// realized. Whole-model times stand in for one layer's. Fused execution passes this only by doing the same
-    /// arithmetic more efficiently per core than a lone layer does.
-    /// </summary>
-    private static string ConcurrencyCeiling(LatencyReport report, bool decode, int groupSize)
-    {
-        var trials = report.ThreadTrials.Where(t => t.Runner == report.Baseline.Label).ToArray();
-        double Time(ThreadTrial t) => decode ? t.DecodeMsPerToken : t.PrefillMs;
-        var single = trials.FirstOrDefault(t => t.Threads == 1);
-        if (single is null || trials.Length == 0)
-        {
-            return "Ceiling for one core per group member: not known (the baseline's one-thread time was not measured).";
-        }
-        var best = trials.MinBy(Time)!;
-        double s = Time(single) / Time(best);
-        double ceiling = (groupSize - s) / (groupSize - 1);
-        return $"Ceiling for one core per group member ({(decode ? "decode" : "prefill")}): the baseline's 1-thread time is {s:F2}x its best ({best.Threads} thread(s)), "
-            + $"so side by side a group of {groupSize} saves at most {ceiling:F2} of the ideal reduction (fused passes this only by being more efficient per core than a lone layer).";
     }
 }

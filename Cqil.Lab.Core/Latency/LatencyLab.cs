@@ -26,7 +26,7 @@ public static class LatencyLab
             ? new UnitTimeProfiler(model, LatencyRunner.PromptIds(model, settings), settings.DecodeTokens, modes, sizes, settings.Candidates(), concurrent)
             : null;
         var report = LatencyRunner.Measure(model, modes.Select(m => new LatencyCandidate(plan, m, concurrent)).ToList(), settings, progress, cancellationToken, keepPartial,
-            profiler);
+            profiler) with { LargestGroup = plan.Groups.Max(g => g.Count) };
         // The reference mode has no probes: its timings are the unchanged model's alone, here at the baseline's own
         // fastest thread counts (the device rows); each plan's rows use the unchanged model at that plan's counts.
         var units = profiler?.Timings(ExecutionMode.Reference, (report.Baseline.PrefillThreads, report.Baseline.DecodeThreads));

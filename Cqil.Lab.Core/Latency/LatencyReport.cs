@@ -11,6 +11,12 @@ public sealed record LatencyReport
     public required MachineInfo Machine { get; init; }
     public required ModelIdentity Model { get; init; }
     public required string Dtype { get; init; }
+
+    /// <summary>Where the model ran ("cpu", "cuda:0"); null in reports written before it was recorded.</summary>
+    public string? Device { get; init; }
+
+    /// <summary>Layers in the plan's largest group (the latency lab measures one plan; 0 when not recorded).</summary>
+    public int LargestGroup { get; init; }
     public required LatencySettings Settings { get; init; }
 
     /// <summary>Every thread count tried for every runner (the baseline's, timed in every measured round, prove it got its own best).</summary>

@@ -151,6 +151,7 @@ public static class LatencyRunner
                 Machine = machine,
                 Model = model.Identity,
                 Dtype = ModelDtype.Name(model.Dtype),
+                Device = model.Device.type == TorchSharp.DeviceType.CPU ? "cpu" : model.Device.ToString(),
                 Settings = settings,
                 ThreadTrials = trials,
                 Baseline = baseline,
