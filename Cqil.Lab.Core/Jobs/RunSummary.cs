@@ -42,6 +42,9 @@ public sealed record RunSummary
     /// <summary>The machines (and software) the run's latencies were measured on, one line each; compare only alike.</summary>
     public IReadOnlyList<string> LatencyMeasuredOn { get; init; } = [];
 
+    /// <summary>Each latency job's full report (thread counts, projection), in the order the jobs are listed.</summary>
+    public IReadOnlyList<LatencyStudy> LatencyStudies { get; init; } = [];
+
     public static RunSummary Build(Guid runId, string name, string model, DateTime created, IEnumerable<JobResultInput> results)
     {
         var rows = new List<(string Label, string Plan, Guid? PlanId, List<TaskScore> Scores, FidelityReport? Fidelity, List<LatencyCell> Latency)>();
@@ -57,6 +60,7 @@ public sealed record RunSummary
         }
         var tasks = new List<string>();
         var machines = new List<string>();
+        var studies = new List<LatencyStudy>();
         bool partial = false;
         Row("baseline", "baseline", null);
         foreach (var input in results)
@@ -87,6 +91,7 @@ public sealed record RunSummary
             {
                 var l = JobResults.Latency(input.ResultJson);
                 var report = l.Report;
+                studies.Add(new LatencyStudy(l.PlanName, l.PlanId, report));
                 if (report.Machine.OneLine() is var machine && !machines.Contains(machine))
                 {
                     machines.Add(machine);
@@ -113,6 +118,7 @@ public sealed record RunSummary
             Rows = rows.Select(r => new SummaryRow(r.Label, r.Plan, r.PlanId, r.Scores, r.Fidelity, r.Latency)).ToList(),
             Partial = partial,
             LatencyMeasuredOn = machines,
+            LatencyStudies = studies,
         };
     }
 
