@@ -179,6 +179,13 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
             Assert.Contains("p=", await page.InnerTextAsync("[data-testid=results-row][data-system=mid-p2] [data-testid=comparison]"));
             await page.WaitForSelectorAsync("[data-testid=pareto-chart] .main-svg");
             await Shot(page, "05-results");
+            // The latency study: how the numbers were obtained, and the projection the Run page asked for by default.
+            await page.ClickAsync("[data-testid=latency-study-panel] summary");
+            await page.WaitForSelectorAsync("[data-testid=study-runner][data-mode=fused]");
+            Assert.Equal(["fused, this machine", "fused, this machine"], (await page.Locator("[data-testid=projection-row]").EvaluateAllAsync<string[]>(
+                "rows => rows.map(r => r.dataset.setting).filter(s => s.includes('this machine'))")));
+            Assert.True(await page.Locator("[data-testid=projection-row][data-setting*=nvlink]").CountAsync() >= 1);
+            await Shot(page, "05b-latency-study");
             var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=export-results-json]"));
             string exported = await File.ReadAllTextAsync((await download.PathAsync())!);
             CheckResultsSchema(exported);
