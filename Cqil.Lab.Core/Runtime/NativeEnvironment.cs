@@ -52,7 +52,7 @@ public static partial class NativeEnvironment
 
     internal static string DescribeWaitPolicy(string? chosenByUser, bool libgompLoaded) => (chosenByUser, libgompLoaded) switch
     {
-        ({ } user, _) => $"{user} (OMP_WAIT_POLICY set by the user)",
+        ({ } user, _) => $"{user} (OMP_WAIT_POLICY from the process environment)",
         (null, false) => "PASSIVE (set before libgomp loaded)",
         (null, true) => "NOT APPLIED: libgomp was loaded before the lab could set OMP_WAIT_POLICY=PASSIVE, so idle OpenMP "
             + "threads spin; call TorchRuntime.EnsureInitialized() before any torch use, or export OMP_WAIT_POLICY=PASSIVE",
