@@ -31,6 +31,10 @@ public sealed record ConcurrencyCeiling(string Phase, int GroupSize, double OneT
         return new ConcurrencyCeiling(decode ? "decode" : "prefill", p, s, best.Threads, (p - s) / (p - 1));
     }
 
+    /// <summary>The ceilings that apply to a report: prefill, then decode.</summary>
+    public static IEnumerable<ConcurrencyCeiling> All(LatencyReport report) =>
+        new[] { Of(report, decode: false), Of(report, decode: true) }.OfType<ConcurrencyCeiling>();
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"Ceiling for one core per group member ({Phase}): the baseline's 1-thread time is {OneThreadOverBest:F2}x its best ({BestThreads} thread(s)), "
         + $"so side by side a group of {GroupSize} saves at most {Fraction:F2} of the ideal reduction (fused passes this only by being more efficient per core than a lone layer).");

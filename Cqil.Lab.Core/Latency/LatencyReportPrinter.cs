@@ -28,7 +28,7 @@ public static class LatencyReportPrinter
         output.WriteLine();
         output.WriteLine("Baseline at each thread count (median ms over the measured rounds): " + string.Join("; ", baselineTrials.Select(t => string.Create(c, $"{t.Threads} → prefill {t.PrefillMs:F2}, decode {t.DecodeMsPerToken:F3}/token")))
             + string.Create(c, $"; reported at {report.Baseline.PrefillThreads} for prefill and {report.Baseline.DecodeThreads} for decode (its own fastest in those rounds, same weight layout as every plan mode)."));
-        foreach (var ceiling in new[] { ConcurrencyCeiling.Of(report, decode: false), ConcurrencyCeiling.Of(report, decode: true) }.OfType<ConcurrencyCeiling>())
+        foreach (var ceiling in ConcurrencyCeiling.All(report))
         {
             output.WriteLine(ceiling.Describe());
         }
