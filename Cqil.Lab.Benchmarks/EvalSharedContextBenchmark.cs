@@ -160,12 +160,13 @@ public static class EvalSharedContextBenchmark
 
     /// <summary>
     /// Milliseconds of one pass of <paramref name="score"/> in each of <see cref="Settings"/>, in an order that rotates
-    /// with <paramref name="round"/> so no setting always runs first; block-attention scores go to <paramref name="keep"/>
-    /// (scores are compared under the lab's own kernel).
+    /// with <paramref name="round"/> so no setting always runs first; scores computed with the process's own prefill
+    /// kernel (the lab's default, or `--prefill-attention`) go to <paramref name="keep"/>, so scores are compared under it.
     /// </summary>
     private static double[] InEverySetting(int round, int cores, Func<RequestScore[][]> score, Action<RequestScore[][]> keep)
     {
         var ms = new double[Settings.Length];
+        var own = LayerMath.PrefillKernel;
         for (int k = 0; k < Settings.Length; k++)
         {
             int n = (k + round) % Settings.Length;
@@ -177,7 +178,7 @@ public static class EvalSharedContextBenchmark
                 ms[n] = Timing.Measure(CPU, 0, 1, () =>
                 {
                     var scores = score();
-                    if (kernel == PrefillAttention.Blocks)
+                    if (kernel == own)
                     {
                         keep(scores);
                     }
@@ -185,7 +186,7 @@ public static class EvalSharedContextBenchmark
             }
             finally
             {
-                LayerMath.PrefillKernel = PrefillAttention.Blocks;
+                LayerMath.PrefillKernel = own;
                 set_num_threads(cores);
             }
         }

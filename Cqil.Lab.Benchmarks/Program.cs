@@ -24,7 +24,7 @@ if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
     return 2;
 }
 var parsed = BenchmarkArgs.Parse(args[1..]);
-// `--prefill-attention fused` runs every side with libtorch's fused prefill kernel instead of the engine's blocks.
+// `--prefill-attention blocks` runs every side with the engine's block attention instead of libtorch's fused kernel.
 if (parsed.Extra.GetValueOrDefault("prefill-attention") is { } kernel)
 {
     Cqil.Lab.Core.Model.LayerMath.PrefillKernel = Enum.TryParse<Cqil.Lab.Core.Model.PrefillAttention>(kernel, ignoreCase: true, out var k)

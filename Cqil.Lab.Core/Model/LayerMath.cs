@@ -77,11 +77,14 @@ public static class LayerMath
     }
 
     /// <summary>
-    /// Which prefill attention inference uses, process-wide. Blocks is the default: on this project's CPU it is
-    /// about twice as fast as the fused kernel in bf16 at 512 tokens, and faster for shared-context scoring;
-    /// the fused kernel is faster for short single sequences in f32, so benchmarks try both for a baseline.
+    /// Which prefill attention inference uses, process-wide. Fused is the default: measured on this project's
+    /// CPU with libtorch 2.10 (2026-11-27) it was as fast or faster everywhere — 1.3x at 1×512 tokens, hidden
+    /// 1024, f32; 1.05–1.17x there in bf16; 8–12% for shared-context scoring of stories260K — and the block
+    /// path's score tensors make it 3–5x slower in this VM's slow memory state, where the fused kernel's tiles
+    /// stay in cache. On a GPU it dispatches to libtorch's fused CUDA kernels. Blocks stays for comparison (benchmarks
+    /// time both; `--prefill-attention blocks`) and is what training (autograd) always uses.
     /// </summary>
-    public static PrefillAttention PrefillKernel { get; set; } = PrefillAttention.Blocks;
+    public static PrefillAttention PrefillKernel { get; set; } = PrefillAttention.Fused;
 
     private static Tensor AttendFused(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
     {
@@ -94,8 +97,8 @@ public static class LayerMath
 
     /// <summary>
     /// Prefill attention as explicit products over blocks of query rows: each block only reads the keys up to
-    /// its last row (every mask here is causal), which halves the work of a causal prefill. Measured on this
-    /// project's CPU it is about twice as fast as libtorch's fused CPU attention kernel in bf16 at 512 tokens.
+    /// its last row (every mask here is causal), which halves the work of a causal prefill. Differentiable, so
+    /// training uses it; inference uses it when <see cref="PrefillKernel"/> says so.
     /// </summary>
     private static Tensor AttendBlocks(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
     {

@@ -23,7 +23,7 @@ public sealed class PrefillAttentionTests
             Assert.True(d < 1e-4, $"case {i}: max |Δ| {d}");
             Assert.True(blocks[i].Max() - blocks[i].Min() > 0.1, $"case {i}: flat logits would prove nothing");
         }
-        Assert.Equal(PrefillAttention.Blocks, LayerMath.PrefillKernel);
+        Assert.Equal(PrefillAttention.Fused, LayerMath.PrefillKernel);
     }
 
     // Logits of three passes: a causal prefill, a left-padded batch, and a chunk after a cached prefix.
