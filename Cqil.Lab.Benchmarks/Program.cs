@@ -30,4 +30,6 @@ if (parsed.Extra.GetValueOrDefault("prefill-attention") is { } kernel)
     Cqil.Lab.Core.Model.LayerMath.PrefillKernel = Enum.TryParse<Cqil.Lab.Core.Model.PrefillAttention>(kernel, ignoreCase: true, out var k)
         ? k : throw new ArgumentException($"--prefill-attention must be blocks or fused, got '{kernel}'");
 }
+// Benchmarks that compare kernels (eval-shared-context) switch it per setting and say so in their tables.
+Console.Error.WriteLine($"# prefill attention: {Cqil.Lab.Core.Model.LayerMath.PrefillKernel.ToString().ToLowerInvariant()}");
 return run(parsed);

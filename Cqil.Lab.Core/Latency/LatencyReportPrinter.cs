@@ -10,7 +10,7 @@ public static class LatencyReportPrinter
         var c = CultureInfo.InvariantCulture;
         var s = report.Settings;
         output.WriteLine(string.Create(c, $"{report.Model.Name} ({report.Dtype}) on {report.Machine.Cpu}, {report.Machine.LogicalCores} cores{(report.Machine.Gpu is { } g ? ", " + g : "")}; "
-            + $"batch {s.Batch}, prompt {s.PromptLength}, {s.DecodeTokens} decode tokens, {s.Repetitions} interleaved repetitions after {s.Warmup} warm-up; commit {report.Machine.CommitLabel()}{(report.Machine.MathKernels is { } k ? "; " + k : "")}{(report.Machine.OpenMpWaitPolicy is { } w ? "; OpenMP wait policy " + w : "")}"));
+            + $"batch {s.Batch}, prompt {s.PromptLength}, {s.DecodeTokens} decode tokens, {s.Repetitions} interleaved repetitions after {s.Warmup} warm-up; {report.Machine.SoftwareSettings()}"));
         output.WriteLine();
         output.WriteLine("| runner | mode | threads (prefill/decode) | prefill ms p50 / p90 / p99 | prefill mean ± sd | decode ms/token p50 / p90 / p99 | decode mean ± sd | decode tokens/s | speedup prefill [95% CI] | speedup decode [95% CI] | realized/ideal (prefill, decode) |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");

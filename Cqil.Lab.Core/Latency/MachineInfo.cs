@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Cqil.Lab.Core.Model;
 using Cqil.Lab.Core.Runtime;
 using TorchSharp;
 
@@ -19,7 +20,8 @@ public sealed record MachineInfo(
     string? GitCommit,
     string? MathKernels = null,
     bool? UncommittedChanges = null,
-    string? OpenMpWaitPolicy = null)
+    string? OpenMpWaitPolicy = null,
+    string? PrefillKernel = null)
 {
     public static MachineInfo Describe()
     {
@@ -38,8 +40,14 @@ public sealed record MachineInfo(
             CurrentGitCommit(),
             MklCodePath.Describe(),
             Environment.GetEnvironmentVariable("CQIL_GIT_COMMIT") is { Length: > 0 } ? null : CheckoutOf(AppContext.BaseDirectory) is { } root ? HasTrackedChanges(root) : null,
-            NativeEnvironment.WaitPolicy);
+            NativeEnvironment.WaitPolicy,
+            LayerMath.PrefillKernel.ToString().ToLowerInvariant());
     }
+
+    /// <summary>The settings a timing depends on besides the hardware: commit, math kernels, OpenMP wait policy, prefill attention kernel.</summary>
+    public string SoftwareSettings() =>
+        $"commit {CommitLabel()}{(MathKernels is { } k ? "; " + k : "")}{(OpenMpWaitPolicy is { } w ? "; OpenMP wait policy " + w : "")}"
+        + (PrefillKernel is { } a ? "; prefill attention " + a : "");
 
     /// <summary>"abc1234567", with a mark when the checkout had uncommitted changes to tracked files, or "?".</summary>
     public string CommitLabel() =>
@@ -91,8 +99,7 @@ public sealed record MachineInfo(
 
     /// <summary>One line naming the machine and software a measurement came from, for result tables.</summary>
     public string OneLine() =>
-        $"{Cpu}, {LogicalCores} cores{(Gpu is { } g ? $", {g}{(GpuDriver is { } d ? $" (driver {d})" : "")}" : "")}; libtorch {Libtorch}, TorchSharp {TorchSharp}, .NET {DotNet}"
-        + $"; commit {CommitLabel()}{(MathKernels is { } k ? "; " + k : "")}{(OpenMpWaitPolicy is { } w ? "; OpenMP wait policy " + w : "")}";
+        $"{Cpu}, {LogicalCores} cores{(Gpu is { } g ? $", {g}{(GpuDriver is { } d ? $" (driver {d})" : "")}" : "")}; libtorch {Libtorch}, TorchSharp {TorchSharp}, .NET {DotNet}; {SoftwareSettings()}";
 
     private static string CpuModel()
     {
