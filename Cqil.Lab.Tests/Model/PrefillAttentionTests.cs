@@ -1,4 +1,3 @@
-using Cqil.Lab.Core.Latency;
 using Cqil.Lab.Core.Model;
 using Cqil.Lab.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -25,25 +24,6 @@ public sealed class PrefillAttentionTests
             Assert.True(blocks[i].Max() - blocks[i].Min() > 0.1, $"case {i}: flat logits would prove nothing");
         }
         Assert.Equal(PrefillAttention.Fused, LayerMath.PrefillKernel);
-    }
-
-    [Fact]
-    public void Latency_reports_name_the_prefill_kernel_they_ran_with()
-    {
-        var before = LayerMath.PrefillKernel;
-        try
-        {
-            LayerMath.PrefillKernel = PrefillAttention.Blocks;
-            var machine = MachineInfo.Describe();
-            Assert.Equal("blocks", machine.PrefillKernel);
-            Assert.Contains("; prefill attention blocks", machine.OneLine());
-            LayerMath.PrefillKernel = PrefillAttention.Fused;
-            Assert.EndsWith("; prefill attention fused", MachineInfo.Describe().SoftwareSettings());
-        }
-        finally
-        {
-            LayerMath.PrefillKernel = before;
-        }
     }
 
     // Logits of three passes: a causal prefill, a left-padded batch, and a chunk after a cached prefix.
