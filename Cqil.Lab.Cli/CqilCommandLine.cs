@@ -26,6 +26,7 @@ public static class CqilCommandLine
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(FidelityCommand.Create(output, error));
         root.Subcommands.Add(TrainDemoCommand.Create(output, error));
+        root.Subcommands.Add(DoctorCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -30,6 +30,7 @@ public static class BenchCommand
         }
         command.SetAction(parse =>
         {
+            using var worker = model.StartWorker(parse);
             var settings = new LatencySettings
             {
                 PromptLength = parse.GetValue(promptLen),
@@ -37,25 +38,26 @@ public static class BenchCommand
                 DecodeTokens = parse.GetValue(decode),
                 Warmup = parse.GetValue(warmup),
                 Repetitions = parse.GetValue(reps),
-                ThreadCandidates = ParseList(parse.GetValue(threads)),
+                // On a GPU the host's thread count only matters for host-side ops: one candidate, not a sweep.
+                ThreadCandidates = ParseList(parse.GetValue(threads)) is { Length: > 0 } given ? given
+                    : worker.Device.type == TorchSharp.DeviceType.CPU ? [] : [1],
             };
             settings.Validate();
             string modeArg = parse.GetValue(mode)!;
             var modes = modeArg == "all" ? [ExecutionMode.Reference, ExecutionMode.Fused, ExecutionMode.Concurrent] : new[] { ExecutionModes.Parse(modeArg) };
-            using var worker = model.StartWorker(parse);
-            using var loaded = model.Load(parse, worker);
-            var groupPlan = GroupPlan.Baseline(loaded.Model.Config.NumLayers);
+            using var loaded = model.LoadModel(parse, worker);
+            var groupPlan = GroupPlan.Baseline(loaded.Config.NumLayers);
             if (parse.GetValue(plan) is { } planArg)
             {
-                var doc = PlanFiles.Read(planArg, loaded.Model.Config.NumLayers);
-                if (doc.CheckAgainst(loaded.Model.Identity, planArg) is { } warning)
+                var doc = PlanFiles.Read(planArg, loaded.Config.NumLayers);
+                if (doc.CheckAgainst(loaded.Identity, planArg) is { } warning)
                 {
                     error.WriteLine("warning: " + warning);
                 }
                 groupPlan = doc.Plan;
             }
             var progress = new SynchronousProgress<LatencyProgress>(p => error.Write($"\r{p.Phase}: {p.Done}/{p.Total}   "));
-            var report = worker.Run(() => LatencyLab.Run(loaded.Model, groupPlan, groupPlan.IsBaseline ? [] : modes, settings,
+            var report = worker.Run(() => LatencyLab.Run(loaded, groupPlan, groupPlan.IsBaseline ? [] : modes, settings,
                 project: !parse.GetValue(noProjection), progress: progress));
             error.WriteLine();
             LatencyReportPrinter.Print(report, output);

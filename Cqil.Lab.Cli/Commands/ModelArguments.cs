@@ -9,7 +9,7 @@ namespace Cqil.Lab.Cli.Commands;
 /// <summary>The options every model-using command shares (--model, --tokenizer, --dtype, --device, --threads).</summary>
 public sealed class ModelArguments
 {
-    public Option<string?> Model { get; } = new("--model") { Description = "Model: a Hugging Face folder (config.json + safetensors) or a llama2.c .bin file (default: the repository's demo model, models/demo)" };
+    public Option<string?> Model { get; } = new("--model") { Description = "Model: a Hugging Face folder (config.json + safetensors), a llama2.c .bin file, or (bench only) a random shape such as random:llama-7b or random:layers=12,hidden=512 (default: the repository's demo model, models/demo)" };
     public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "Tokenizer file when it is not inside the model folder (tokenizer.json, tokenizer.model or llama2.c tokenizer.bin)" };
     public Option<string> Dtype { get; } = new("--dtype") { Description = "Compute dtype: f32 or bf16", DefaultValueFactory = _ => "f32" };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
@@ -39,8 +39,24 @@ public sealed class ModelArguments
     public LoadedModel Load(ParseResult parse, DeviceWorker worker)
     {
         var dtype = ModelDtype.Parse(parse.GetValue(Dtype)!);
+        if (RandomModelSpec.IsRandom(parse.GetValue(Model)))
+        {
+            throw new Core.InvalidInputException($"model '{parse.GetValue(Model)}': a random model has no tokenizer; only `cqil bench` takes one");
+        }
         string path = ModelPath(parse);
         return worker.Run(() => CheckpointLoader.Load(path, parse.GetValue(Tokenizer), dtype, worker.Device));
+    }
+
+    /// <summary>Loads only the model (latency needs no tokenizer): a checkpoint, or a random:… shape drawn on the device.</summary>
+    public LlamaModel LoadModel(ParseResult parse, DeviceWorker worker)
+    {
+        if (parse.GetValue(Model) is { } text && RandomModelSpec.IsRandom(text))
+        {
+            var spec = RandomModelSpec.Parse(text);
+            var dtype = ModelDtype.Parse(parse.GetValue(Dtype)!);
+            return worker.Run(() => RandomModel.Create(spec.Config, spec.Seed, dtype, worker.Device, name: spec.Text));
+        }
+        return Load(parse, worker).Model;
     }
 
     /// <summary>The --model path, or the demo model when none is given.</summary>

@@ -34,7 +34,7 @@ public sealed record MachineInfo(
             gpu,
             driver,
             cuda,
-            TorchRuntime.EnsureInitialized(),
+            TorchRuntime.LibtorchDescription(),
             typeof(torch).Assembly.GetName().Version?.ToString() ?? "?",
             Environment.Version.ToString(),
             CurrentGitCommit(),

@@ -5,17 +5,26 @@ namespace Cqil.Lab.Core.Model;
 /// <summary>
 /// Randomly initialized models for tests, benchmarks and training: weights ~ N(0, std²) (Hugging Face's
 /// default std 0.02), norm weights near one, biases small; the same seed gives the same weights.
+/// On a GPU the weights are drawn there (the device's generator, seeded the same way): drawing a 7B model on the
+/// host would cost minutes of a GPU lease. Values then differ from the CPU's for the same seed; shapes do not.
 /// </summary>
 public static class RandomModel
 {
     public static LlamaModel Create(LlamaConfig config, long seed, ScalarType dtype = ScalarType.Float32, Device? device = null, double std = 0.02, string name = "random")
     {
         var target = device ?? CPU;
+        bool onHost = target.type == TorchSharp.DeviceType.CPU;
         using var generator = new Generator((ulong)seed);
-        Tensor Normal(params long[] shape) =>
-            randn(shape, ScalarType.Float32, CPU, generator: generator).Times(std).to(dtype, target).DetachFromDisposeScope();
+        if (!onHost)
+        {
+            cuda.manual_seed(seed);
+        }
+        Tensor Draw(long[] shape) => onHost
+            ? randn(shape, ScalarType.Float32, CPU, generator: generator)
+            : randn(shape, dtype, target);
+        Tensor Normal(params long[] shape) => Draw(shape).Times(std).to(dtype, target).DetachFromDisposeScope();
         // Norm weights near one but not equal, so tests notice a norm applied to the wrong layer.
-        Tensor Ones(long n) => randn([n], ScalarType.Float32, CPU, generator: generator).Times(0.1).add_(Scalars.One, Scalars.One).to(dtype, target).DetachFromDisposeScope();
+        Tensor Ones(long n) => Draw([n]).Times(0.1).add_(Scalars.One, Scalars.One).to(dtype, target).DetachFromDisposeScope();
 
         using var scope = NewDisposeScope();
         int h = config.HiddenSize, q = config.QueryDim, kv = config.KvDim, inner = config.IntermediateSize;

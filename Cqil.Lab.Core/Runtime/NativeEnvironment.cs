@@ -62,6 +62,14 @@ public static partial class NativeEnvironment
     internal static bool IsMapped(string maps, string library) =>
         maps.Split('\n').Any(line => line.LastIndexOf('/') is int slash and >= 0 && line[(slash + 1)..].Contains(library, StringComparison.Ordinal));
 
+    /// <summary>The file a mapped library whose name starts with <paramref name="library"/> was loaded from, or null.</summary>
+    internal static string? MappedPath(string maps, string library) =>
+        maps.Split('\n').Select(line => line.IndexOf('/') is int at and >= 0 ? line[at..].Trim() : null)
+            .FirstOrDefault(path => path is not null && Path.GetFileName(path).StartsWith(library, StringComparison.Ordinal));
+
+    /// <summary>Where libtorch's CPU library was loaded from in this process, or null when it is not loaded (or not Linux).</summary>
+    public static string? LoadedLibtorchPath() => OperatingSystem.IsLinux() ? MappedPath(ReadMaps(), "libtorch_cpu.") : null;
+
     private static string ReadMaps()
     {
         try

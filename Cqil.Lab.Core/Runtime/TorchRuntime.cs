@@ -29,6 +29,20 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// TorchSharp's libtorch version, and the library's path when it came from outside the app (a PyTorch install
+    /// on LD_LIBRARY_PATH, `-p:TorchBackend=external`): the version TorchSharp reports is the one it was built for,
+    /// not necessarily the one that runs.
+    /// </summary>
+    public static string LibtorchDescription()
+    {
+        string version = EnsureInitialized();
+        string? path = NativeEnvironment.LoadedLibtorchPath();
+        return path is null || path.StartsWith(AppContext.BaseDirectory, StringComparison.Ordinal)
+            ? version
+            : $"{version} (TorchSharp's build; running {path})";
+    }
+
     /// <summary>Parses "cpu", "cuda" or "cuda:N" into a device, with a clear message for anything else.</summary>
     public static torch.Device ParseDevice(string text)
     {
@@ -47,7 +61,8 @@ public static class TorchRuntime
             }
             if (!torch.cuda.is_available())
             {
-                throw new InvalidInputException($"device '{text}': CUDA is not available in this build or on this machine (build with -p:TorchBackend=cuda on a GPU box)");
+                throw new InvalidInputException($"device '{text}': CUDA is not available in this build or on this machine{CudaLoadTrace()} " +
+                    "(build with -p:TorchBackend=cuda on a GPU box, or -p:TorchBackend=external with a PyTorch install's lib folder on LD_LIBRARY_PATH)");
             }
             if (index < 0 || index >= torch.cuda.device_count())
             {
@@ -56,6 +71,31 @@ public static class TorchRuntime
             return new torch.Device(DeviceType.CUDA, index);
         }
         throw new InvalidInputException($"device '{text}': expected cpu, cuda or cuda:N");
+    }
+
+    /// <summary>
+    /// Why CUDA did not come up, as the loader tells it: TorchSharp only reports false when libtorch_cuda fails to
+    /// load, so load it here for the message (a missing CUDA runtime, a symbol of another libtorch version).
+    /// </summary>
+    private static string CudaLoadTrace()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "";
+        }
+        try
+        {
+            System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load("libtorch_cuda.so"));
+            return "; libtorch_cuda.so loads, but libtorch reports no usable GPU (check nvidia-smi and the driver)";
+        }
+        catch (DllNotFoundException e)
+        {
+            // .NET's message wraps the loader's (dlerror) in advice about strace; keep the loader's words.
+            const string Marker = "environment variable:";
+            string message = e.Message;
+            int at = message.LastIndexOf(Marker, StringComparison.Ordinal);
+            return "; loading libtorch_cuda.so: " + (at >= 0 ? message[(at + Marker.Length)..] : message).ReplaceLineEndings(" ").Trim();
+        }
     }
 
     /// <summary>Waits for queued device work so a clock read afterwards measures finished work.</summary>

@@ -30,6 +30,24 @@ public class NativeEnvironmentTests
     }
 
     [Fact]
+    public void The_path_of_a_mapped_library_is_found_by_its_file_name()
+    {
+        const string maps = """
+            7f1c2b000000-7f1c2b100000 r-xp 00000000 08:01 1235 /home/libtorch_cpu.notes/libc.so.6
+            7f1c2a000000-7f1c2a021000 r-xp 00000000 08:01 1234 /opt/torch/.venv/lib/python3.12/site-packages/torch/lib/libtorch_cpu.so
+            7ffd1c000000-7ffd1c021000 rw-p 00000000 00:00 0 [stack]
+            """;
+        Assert.Equal("/opt/torch/.venv/lib/python3.12/site-packages/torch/lib/libtorch_cpu.so", NativeEnvironment.MappedPath(maps, "libtorch_cpu."));
+        Assert.Null(NativeEnvironment.MappedPath(maps, "libgomp"));
+        if (OperatingSystem.IsLinux())
+        {
+            // This test process loaded libtorch from its own output folder, so reports show the bare version.
+            Assert.EndsWith("libtorch_cpu.so", NativeEnvironment.LoadedLibtorchPath());
+            Assert.Equal(TorchRuntime.EnsureInitialized(), TorchRuntime.LibtorchDescription());
+        }
+    }
+
+    [Fact]
     public void This_process_configured_the_policy_before_libtorch_loaded_and_reports_say_so()
     {
         // The test assembly initializes the runtime first (TestStartup), as every front end does.

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The GPU check of issue 10, in one run on a GPU box with PyTorch and CUDA but no .NET and no network.
+# Prepare the bundle on the build machine first (tools/gpu/pack.sh), then, on the GPU box, from the repo root:
+#
+#   bash tools/gpu/gpu-check.sh [BUNDLE_DIR=.gpu] [REPORT_DIR=$OUT or /tmp/cqil-gpu-report]
+#
+# It finds the PyTorch installation's libtorch and CUDA libraries, makes the self-contained `cqil` (built with
+# TorchBackend=external) bind to them through LD_LIBRARY_PATH, and runs, each step on its own time limit so one
+# failure does not hide the rest: a symbol check of libLibTorchSharp.so against that libtorch; `cqil doctor` on the
+# CPU and on cuda:0; `cqil generate` on stories260K on cuda:0 and the CPU, compared with the build machine's ids;
+# `cqil bench` of a random LLaMA-7B shape (bf16) against the S12-E30-P2 plan, fused mode; and the same shapes
+# timed in eager PyTorch (tools/gpu/torch_peer.py). Writes log.txt, symbols.txt, generate-{cuda,cpu-here}.json,
+# bench.json, peer.json, report.json and report.md (tools/gpu/summarize.py) into the report folder: eight files,
+# the most the device tool brings back. Every command and its output is in log.txt.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+bundle=$(realpath "${1:-.gpu}")
+report=${2:-${OUT:-/tmp/cqil-gpu-report}}
+mkdir -p "$report"
+log="$report/log.txt"
+: > "$log"
+say() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$log"; }
+# step NAME SECONDS COMMAND...: runs with a limit, appends its output to the log, records rc and seconds.
+declare -A rc secs
+order=()
+step() {
+  local name=$1 limit=$2; shift 2
+  order+=("$name")
+  say "== $name: $*"
+  local t0=$(date +%s.%N)
+  timeout --kill-after=10 "$limit" "$@" >> "$log" 2>&1
+  rc[$name]=$?
+  secs[$name]=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+  say "== $name: exit ${rc[$name]} after ${secs[$name]} s"
+}
+
+say "GPU check, bundle $bundle, report $report"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv >> "$log" 2>&1
+{ uname -a; grep PRETTY_NAME /etc/os-release; nproc; } >> "$log" 2>&1
+
+# PyTorch's own libraries: libtorch*.so in torch/lib, and the CUDA runtime libraries it ships as nvidia-* wheels.
+eval "$(python3 - <<'PY'
+import glob, os, torch
+lib = os.path.join(os.path.dirname(torch.__file__), "lib")
+site = os.path.dirname(os.path.dirname(torch.__file__))
+nvidia = sorted({os.path.dirname(p) for p in glob.glob(os.path.join(site, "nvidia", "**", "lib*.so*"), recursive=True)})
+print(f"torch_lib={lib!r}; torch_version={torch.__version__!r}; torch_cuda={str(torch.version.cuda)!r}")
+print(f"nvidia_libs={':'.join(nvidia)!r}")
+PY
+)"
+say "PyTorch $torch_version (CUDA $torch_cuda), libtorch at $torch_lib"
+ls "$torch_lib" >> "$log" 2>&1
+export LD_LIBRARY_PATH="$torch_lib${nvidia_libs:+:$nvidia_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 CQIL_DEBUG=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+export CQIL_GIT_COMMIT=$(head -1 "$bundle/commit.txt")
+say "cqil built from $(tr '\n' ' ' < "$bundle/commit.txt")"
+
+app=/tmp/cqil-gpu
+rm -rf "$app"; mkdir -p "$app"
+step unpack 120 sh -c "tar -xJf '$bundle/cqil.tar.xz' -C '$app' 2>/dev/null || python3 -c \"import tarfile; tarfile.open('$bundle/cqil.tar.xz').extractall('$app')\""
+cqil="$app/cqil/cqil"
+
+# Which C++ symbols TorchSharp's native library (built for libtorch 2.10) does not find in this libtorch. The
+# loader binds functions lazily, so a missing one only fails when called; a missing data symbol fails the load.
+{
+  echo "# undefined symbols of libLibTorchSharp.so against $torch_lib (PyTorch $torch_version), ldd -r"
+  ldd -r "$app/cqil/libLibTorchSharp.so" 2>&1 | grep -E "undefined symbol|not found" | sed 's/^\s*//' | (command -v c++filt >/dev/null && c++filt || cat)
+} > "$report/symbols.txt" 2>&1
+say "undefined symbols: $(grep -c 'undefined symbol' "$report/symbols.txt") (list in symbols.txt)"
+
+scratch=/tmp/cqil-gpu-steps   # intermediate files: at most 8 files come back from the report folder
+rm -rf "$scratch"; mkdir -p "$scratch"
+step doctor-cpu 120 bash -o pipefail -c "'$cqil' doctor --device cpu --json | tee '$scratch/doctor-cpu.json'"
+step doctor-cuda 120 bash -o pipefail -c "'$cqil' doctor --device cuda --json | tee '$scratch/doctor-cuda.json'"
+
+gen=(generate --model "$bundle/stories260K.bin" --tokenizer "$bundle/tok512.bin" --dtype f32 --max-new-tokens 64 --prompt "Once upon a time" --json)
+step generate-cuda 120 sh -c "'$cqil' $(printf "'%s' " "${gen[@]}") --device cuda > '$report/generate-cuda.json'"
+step generate-cpu 120 sh -c "'$cqil' $(printf "'%s' " "${gen[@]}") --device cpu > '$report/generate-cpu-here.json'"
+cat "$report"/generate-*.json >> "$log" 2>/dev/null
+
+shape=(--prompt-len 128 --batch 1 --decode-tokens 32 --warmup 2 --reps 10)
+step bench 300 "$cqil" bench --model random:llama-7b --dtype bf16 --device cuda --plan LLaMA-7B-S12-E30-P2-D0 --mode fused \
+  "${shape[@]}" --no-projection --out "$report/bench.json"
+step peer 300 python3 "$here/torch_peer.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
+  --start 12 --end 30 --group 2 "${shape[@]}" --out "$report/peer.json"
+
+steps=$(for k in "${order[@]}"; do printf '"%s": {"exit": %s, "seconds": %s}, ' "$k" "${rc[$k]}" "${secs[$k]}"; done)
+echo "{${steps%, }}" > "$scratch/steps.json"
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$scratch/gpu.txt" 2>/dev/null
+python3 "$here/summarize.py" "$report" "$scratch" "$bundle/generate-cpu.json" "$torch_version" "$torch_cuda" >> "$log" 2>&1
+say "done"
+tail -n 40 "$report/report.md" 2>/dev/null
