@@ -49,7 +49,8 @@ print(f"nvidia_libs={':'.join(nvidia)!r}")
 PY
 )"
 say "PyTorch $torch_version (CUDA $torch_cuda), libtorch at $torch_lib"
-ls "$torch_lib" >> "$log" 2>&1
+{ ls "$torch_lib"; python3 -c "import torch; print('cxx11 abi', torch._C._GLIBCXX_USE_CXX11_ABI)"; command -v g++ cmake nvcc c++filt;
+  ls "$(dirname "$torch_lib")/include" | head -5; } >> "$log" 2>&1
 export LD_LIBRARY_PATH="$torch_lib${nvidia_libs:+:$nvidia_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 CQIL_DEBUG=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 export CQIL_GIT_COMMIT=$(head -1 "$bundle/commit.txt")
@@ -79,9 +80,9 @@ step generate-cpu 120 sh -c "'$cqil' $(printf "'%s' " "${gen[@]}") --device cpu 
 cat "$report"/generate-*.json >> "$log" 2>/dev/null
 
 shape=(--prompt-len 128 --batch 1 --decode-tokens 32 --warmup 2 --reps 10)
-step bench 300 "$cqil" bench --model random:llama-7b --dtype bf16 --device cuda --plan LLaMA-7B-S12-E30-P2-D0 --mode fused \
+step bench 240 "$cqil" bench --model random:llama-7b --dtype bf16 --device cuda --plan LLaMA-7B-S12-E30-P2-D0 --mode fused \
   "${shape[@]}" --no-projection --out "$report/bench.json"
-step peer 300 python3 "$here/torch_peer.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
+step peer 200 python3 "$here/torch_peer.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
   --start 12 --end 30 --group 2 "${shape[@]}" --out "$report/peer.json"
 
 steps=$(for k in "${order[@]}"; do printf '"%s": {"exit": %s, "seconds": %s}, ' "$k" "${rc[$k]}" "${secs[$k]}"; done)
