@@ -67,7 +67,7 @@ cqil="$app/cqil/cqil"
   echo "# undefined symbols of libLibTorchSharp.so against $torch_lib (PyTorch $torch_version), ldd -r"
   ldd -r "$app/cqil/libLibTorchSharp.so" 2>&1 | grep -E "undefined symbol|not found" | sed 's/^\s*//' | (command -v c++filt >/dev/null && c++filt || cat)
 } > "$report/symbols.txt" 2>&1
-say "undefined symbols: $(grep -c 'undefined symbol' "$report/symbols.txt") (list in symbols.txt)"
+say "undefined symbols: $(grep -c '^undefined symbol' "$report/symbols.txt") (list in symbols.txt)"
 
 scratch=/tmp/cqil-gpu-steps   # intermediate files: at most 8 files come back from the report folder
 rm -rf "$scratch"; mkdir -p "$scratch"
@@ -79,11 +79,20 @@ step generate-cuda 120 sh -c "'$cqil' $(printf "'%s' " "${gen[@]}") --device cud
 step generate-cpu 120 sh -c "'$cqil' $(printf "'%s' " "${gen[@]}") --device cpu > '$report/generate-cpu-here.json'"
 cat "$report"/generate-*.json >> "$log" 2>/dev/null
 
-shape=(--prompt-len 128 --batch 1 --decode-tokens 32 --warmup 2 --reps 10)
-step bench 240 "$cqil" bench --model random:llama-7b --dtype bf16 --device cuda --plan LLaMA-7B-S12-E30-P2-D0 --mode fused \
-  "${shape[@]}" --no-projection --out "$report/bench.json"
-step peer 200 python3 "$here/torch_peer.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
-  --start 12 --end 30 --group 2 "${shape[@]}" --out "$report/peer.json"
+# Both engines are timed in separate processes, so they alternate (cqil, PyTorch, cqil, PyTorch ...) for
+# CQIL_GPU_ROUNDS rounds (default 1): host drift then hits both. Round 1's files come back as bench.json and
+# peer.json; every round's numbers go into report.json. CQIL_GPU_PROJECTION=1 also profiles unit times and prints
+# the projection to P devices (costs ~20 s per round).
+projection=--no-projection; [ -n "${CQIL_GPU_PROJECTION:-}" ] && projection=
+shape=(--prompt-len 128 --batch 1 --decode-tokens 32 --warmup 2 --reps "${CQIL_GPU_REPS:-10}")
+for round in $(seq 1 "${CQIL_GPU_ROUNDS:-1}"); do
+  step "bench-$round" 240 "$cqil" bench --model random:llama-7b --dtype bf16 --device cuda --plan LLaMA-7B-S12-E30-P2-D0 --mode fused \
+    "${shape[@]}" $projection --out "$scratch/bench-$round.json"
+  step "peer-$round" 200 python3 "$here/torch_peer.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
+    --start 12 --end 30 --group 2 "${shape[@]}" --out "$scratch/peer-$round.json"
+done
+cp "$scratch/bench-1.json" "$report/bench.json" 2>/dev/null
+cp "$scratch/peer-1.json" "$report/peer.json" 2>/dev/null
 
 steps=$(for k in "${order[@]}"; do printf '"%s": {"exit": %s, "seconds": %s}, ' "$k" "${rc[$k]}" "${secs[$k]}"; done)
 echo "{${steps%, }}" > "$scratch/steps.json"
