@@ -91,6 +91,11 @@ for round in $(seq 1 "${CQIL_GPU_ROUNDS:-1}"); do
   step "peer-$round" 200 python3 "$here/torch_peer.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
     --start 12 --end 30 --group 2 "${shape[@]}" --out "$scratch/peer-$round.json"
 done
+# CQIL_GPU_KERNEL_TIME=1: how much of each step's wall time the GPU spends in kernels (tools/gpu/kernel_time.py).
+if [ -n "${CQIL_GPU_KERNEL_TIME:-}" ]; then
+  step kernel-time 200 python3 "$here/kernel_time.py" --layers 32 --hidden 4096 --heads 32 --ffn 11008 --vocab 32000 --dtype bf16 \
+    --start 12 --end 30 --group 2 --prompt-len 128 --batch 1 --out "$scratch/kernel-time.json"
+fi
 cp "$scratch/bench-1.json" "$report/bench.json" 2>/dev/null
 cp "$scratch/peer-1.json" "$report/peer.json" 2>/dev/null
 

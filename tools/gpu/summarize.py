@@ -106,6 +106,16 @@ def main():
                      f"fused: prefill {rows[1][2] / rows[3][2]:.2f}x, decode {rows[1][3] / rows[3][3]:.2f}x")
     for i, rr in enumerate(per_round if len(per_round) > 1 else [], 1):
         lines.append(f"round {i}: " + "; ".join(f"{e.split()[0]} {r.split()[0]} {p:.2f} / {d:.3f} ms" for e, r, p, d, _, _ in rr))
+    kernel = load(os.path.join(scratch, "kernel-time.json"))
+    if "runners" in kernel:
+        summary["kernel_time"] = kernel
+        lines += ["", f"Kernel time (torch.profiler, PyTorch peer; one prefill, mean of {kernel['decode_steps']} decode steps) "
+                      "against wall time: where kernels fill far less than the wall time, the host issuing them is the bound.",
+                  "", "| runner | prefill wall ms | prefill kernel ms | decode wall ms/token | decode kernel ms/token |", "|---|---|---|---|---|"]
+        lines += [f"| {n} | {r['prefill_wall_ms']:.2f} | {r['prefill_kernel_ms']:.2f} | {r['decode_wall_ms']:.3f} | {r['decode_kernel_ms']:.3f} |"
+                  for n, r in kernel["runners"].items()]
+        with open(os.path.join(report_dir, "report.json"), "w") as fh:
+            json.dump(summary, fh, indent=1)
     if summary["missing"]:
         lines.append("\nmissing: " + "; ".join(summary["missing"]))
     with open(os.path.join(report_dir, "report.md"), "w") as fh:
