@@ -19,6 +19,9 @@ public static class LatencyLabBenchmark
     public static int Run(BenchmarkArgs args)
     {
         int reps = args.Quick ? 3 : args.Int("reps", 12);
+        // f32 by default (as every run in the README); --dtype bf16 measures the same scenarios in bfloat16. --only A|B runs one.
+        var dtype = ModelDtype.Parse(args.Extra.GetValueOrDefault("dtype") ?? "f32");
+        string? only = args.Extra.GetValueOrDefault("only");
         var scenarios = new[]
         {
             (Name: "A: batch-1 decode, hidden 512", Hidden: 512, Settings: new LatencySettings { PromptLength = 32, DecodeTokens = args.Quick ? 4 : 48, Warmup = 2, Repetitions = reps }, Decode: true),
@@ -28,17 +31,17 @@ public static class LatencyLabBenchmark
         var verdicts = new List<string>();
         var reports = new List<LatencyReport>();
         bool ok = true;
-        foreach (var scenario in scenarios)
+        foreach (var scenario in scenarios.Where(s => only is null || s.Name.StartsWith(only + ":", StringComparison.OrdinalIgnoreCase)))
         {
             var config = BenchmarkModels.Config(scenario.Hidden, layers: 12);
             var plan = GroupPlan.FromSep(12, 3, 9, 2);
             var report = worker.Run(() =>
             {
-                using var model = RandomModel.Create(config, seed: 7, name: $"random-12L-h{scenario.Hidden}");
+                using var model = RandomModel.Create(config, seed: 7, dtype, name: $"random-12L-h{scenario.Hidden}");
                 return LatencyLab.Run(model, plan, [ExecutionMode.Fused, ExecutionMode.Concurrent], scenario.Settings);
             });
             reports.Add(report);
-            Console.WriteLine($"## {scenario.Name}, plan {plan.Describe()}, f32");
+            Console.WriteLine($"## {scenario.Name}, plan {plan.Describe()}, {ModelDtype.Name(dtype)}");
             LatencyReportPrinter.Print(report, Console.Out);
             Console.WriteLine();
 
