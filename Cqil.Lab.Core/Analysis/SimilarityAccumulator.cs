@@ -7,7 +7,9 @@ namespace Cqil.Lab.Core.Analysis;
 /// <summary>
 /// Streaming statistics of layer-input similarity. Each batch contributes the per-token cosine of every pair
 /// of residual states (x_0 … x_L) over its counted tokens; only sums (float64) are kept, so memory does not
-/// grow with the number of samples. Per-sample means feed the spreads.
+/// grow with the number of samples. Per-sample means feed the spreads. A batch is reduced on the model's device;
+/// the sums live on the host, so each batch adds [S, S] matrices across (found on a GPU: adding a CUDA batch to
+/// host sums in place failed).
 /// </summary>
 public sealed class SimilarityAccumulator : IDisposable
 {
@@ -56,6 +58,7 @@ public sealed class SimilarityAccumulator : IDisposable
             throw new ArgumentException($"expected {states} states, got {residuals.Count}");
         }
         using var scope = NewDisposeScope();
+        counted = counted.to(residuals[0].device);
         long b = counted.shape[0], t = counted.shape[1];
         var mask = counted.to(ScalarType.Bool).reshape(-1);
         var index = mask.nonzero().reshape(-1);
@@ -78,8 +81,8 @@ public sealed class SimilarityAccumulator : IDisposable
         }
         var cosine = pieces.Count == 1 ? pieces[0] : cat(pieces, 0); // [n, S, S]
         var angular = cosine.acos().div(Scalars.Of(Math.PI));
-        tokenCosine.PlusInPlace(cosine.sum(0L));
-        tokenAngular.PlusInPlace(angular.sum(0L));
+        Accumulate(tokenCosine, cosine.sum(0L));
+        Accumulate(tokenAngular, angular.sum(0L));
 
         // Per-sample means: sum each token's matrix into its sample's slot.
         using var tokensPerSample = t.ToScalar(); // integral, and alive during the call (see Scalars)
@@ -89,20 +92,22 @@ public sealed class SimilarityAccumulator : IDisposable
         var counts = perSampleCount.index_select(0, present).view(-1, 1, 1);
         var cosMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, cosine, Scalars.One).index_select(0, present) / counts;
         var angMeans = zeros([b, states, states], ScalarType.Float64, counted.device).index_add_(0, sampleOf, angular, Scalars.One).index_select(0, present) / counts;
-        sampleCosine.PlusInPlace(cosMeans.sum(0L));
-        sampleCosineSq.PlusInPlace(cosMeans.Squared().sum(0L));
-        sampleAngular.PlusInPlace(angMeans.sum(0L));
-        sampleAngularSq.PlusInPlace(angMeans.Squared().sum(0L));
+        Accumulate(sampleCosine, cosMeans.sum(0L));
+        Accumulate(sampleCosineSq, cosMeans.Squared().sum(0L));
+        Accumulate(sampleAngular, angMeans.sum(0L));
+        Accumulate(sampleAngularSq, angMeans.Squared().sum(0L));
 
         // Counted tokens come sample by sample in order, so each sample's last one ends its run.
         var lastIndex = perSampleCount.index_select(0, present).cumsum(0).to(ScalarType.Int64).sub(Scalars.IntegerOne);
         var last = cosine.index_select(0, lastIndex);
-        lastCosine.PlusInPlace(last.sum(0L));
-        lastCosineSq.PlusInPlace(last.Squared().sum(0L));
+        Accumulate(lastCosine, last.sum(0L));
+        Accumulate(lastCosineSq, last.Squared().sum(0L));
 
         Tokens += n;
         Samples += (int)present.shape[0];
     }
+
+    private static void Accumulate(Tensor total, Tensor part) => total.PlusInPlace(part.to(total.device));
 
     /// <summary>Statistic over the first <paramref name="layers"/> states (the layer inputs).</summary>
     public SimilarityMatrix Matrix(SimilarityMetric metric, int layers)

@@ -65,6 +65,9 @@ def main():
         result["analyze"]["layers"] = len(a_cpu["cosine"]["Mean"])
     result["eval_piqa"] = compare_eval(raw, "eval")
     result["eval_piqa_fused_plan"] = compare_eval(raw, "eval-plan")
+    f_cpu, f_gpu = load(f"{raw}/fidelity-cpu.json"), load(f"{raw}/fidelity-cuda.json")
+    result["fidelity"] = ({"missing": [r["missing"] for r in (f_cpu, f_gpu) if "missing" in r]} if "missing" in f_cpu or "missing" in f_gpu
+                          else {k: {"cpu": f_cpu["report"][k], "cuda": f_gpu["report"][k]} for k in ("Top1Agreement", "MeanKl", "MaxKl", "MeanRelativeLogitDifference")})
     g_cpu, g_gpu = load(f"{raw}/generate-656k-cpu.json"), load(f"{raw}/generate-656k-cuda.json")
     result["generate_656k"] = ({"missing": [r["missing"] for r in (g_cpu, g_gpu) if "missing" in r]} if "missing" in g_cpu or "missing" in g_gpu
                                else {"same_ids": g_cpu["new_ids"] == g_gpu["new_ids"], "tokens": len(g_gpu["new_ids"]), "text_cuda": g_gpu["text"]})
@@ -82,6 +85,9 @@ def main():
             f"same predictions on {e.get('same_predictions', '?')} of {e.get('items', '?')} items; max abs Δ loglikelihood {e.get('max_abs_loglikelihood_delta', float('nan')):.2e}; "
             f"scoring {seconds(e, 'cpu')} s (CPU) / {seconds(e, 'cuda')} s (cuda)"
             if not e["missing"] else "missing: " + "; ".join(e["missing"])) + " |")
+    f = result["fidelity"]
+    lines.append("| fidelity of X-S1-E3-P2-D0 (fused) vs unchanged, 8×64 tokens | " + (
+        "; ".join(f"{k} {v['cpu']:.6g} / {v['cuda']:.6g}" for k, v in f.items()) if "missing" not in f else "missing: " + "; ".join(f["missing"])) + " |")
     g = result["generate_656k"]
     lines.append("| generate TinyStories-656K (safetensors, tokenizer.json), 64 greedy tokens | " + (
         f"same ids: {g['same_ids']}" if "missing" not in g else "missing: " + "; ".join(g["missing"])) + " |")

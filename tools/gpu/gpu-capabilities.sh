@@ -6,7 +6,7 @@
 #
 # With the same binary on the same box, once on the CPU and once on cuda:0 (float32): `cqil analyze` of stories260K
 # (layer-input similarity over the TinyStories sample), `cqil eval` of stories260K on PIQA (1838 items) unchanged
-# and under a fused CQIL plan, and `cqil generate` with TinyStories-656K (Hugging Face safetensors and
+# and under a fused CQIL plan, `cqil fidelity` of that plan against the unchanged model, and `cqil generate` with TinyStories-656K (Hugging Face safetensors and
 # tokenizer.json). tools/gpu/compare_capabilities.py then writes capabilities.json and capabilities.md; every raw
 # output is in raw.tar.gz and every command in log.txt.
 GPU_SCRIPT="GPU capabilities"
@@ -22,6 +22,8 @@ for device in cpu cuda; do
     --quiet --out "$raw/eval-$device.json"
   step "eval-plan-$device" 240 "$cqil" eval "${stories[@]}" --device "$device" --task piqa --data "$bundle/piqa/valid.jsonl" \
     --plan X-S1-E3-P2-D0 --mode fused --quiet --out "$raw/eval-plan-$device.json"
+  step "fidelity-$device" 120 "$cqil" fidelity "${stories[@]}" --device "$device" --plan X-S1-E3-P2-D0 --mode fused \
+    --data "$bundle/tinystories_sample.txt" --seq-len 64 --windows 8 --out "$raw/fidelity-$device.json"
   step "generate-656k-$device" 120 sh -c "'$cqil' generate --model '$bundle/TinyStories-656K' --dtype f32 --device $device \
     --max-new-tokens 64 --prompt 'Once upon a time' --json > '$raw/generate-656k-$device.json'"
 done
