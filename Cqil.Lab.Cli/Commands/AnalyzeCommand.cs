@@ -55,7 +55,7 @@ public static class AnalyzeCommand
             };
             settings.Validate();
             using var worker = Model.StartWorker(parse);
-            using var loaded = Model.Load(parse, worker);
+            using var loaded = Model.Load(parse, worker, error);
             var model = loaded.Model;
             GroupPlan? plan = null;
             if (parse.GetValue(Plan) is { } planArg)

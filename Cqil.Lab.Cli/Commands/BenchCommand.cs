@@ -45,7 +45,7 @@ public static class BenchCommand
             settings.Validate();
             string modeArg = parse.GetValue(mode)!;
             var modes = modeArg == "all" ? [ExecutionMode.Reference, ExecutionMode.Fused, ExecutionMode.Concurrent] : new[] { ExecutionModes.Parse(modeArg) };
-            using var loaded = model.LoadModel(parse, worker);
+            using var loaded = model.LoadModel(parse, worker, error);
             var groupPlan = GroupPlan.Baseline(loaded.Config.NumLayers);
             if (parse.GetValue(plan) is { } planArg)
             {

@@ -60,7 +60,7 @@ public static class EvalCommand
             string? itemsFile = parse.GetValue(itemsPath) ?? (resultPath is null ? null : Path.ChangeExtension(resultPath, null) + ".items.jsonl");
 
             using var worker = model.StartWorker(parse);
-            using var loaded = model.Load(parse, worker);
+            using var loaded = model.Load(parse, worker, error);
             var progress = parse.GetValue(quiet) ? null : new ThrottledProgress(error);
             var runner = worker.Run(() => plan.Runner(parse, loaded.Model, error));
             EvaluationRun run;

@@ -34,7 +34,7 @@ public static class FidelityCommand
             string path = parse.GetValue(data)!;
             string text = InputFile.ReadAllText(path);
             using var worker = model.StartWorker(parse);
-            using var loaded = model.Load(parse, worker);
+            using var loaded = model.Load(parse, worker, error);
             var samples = CalibrationSet.FromText(text, "file:" + Path.GetFileName(path), loaded.Tokenizer, parse.GetValue(seqLen), parse.GetValue(windows));
             var candidate = worker.Run(() => plan.Runner(parse, loaded.Model, error));
             FidelityReport report;

@@ -39,7 +39,7 @@ public static class GenerateCommand
             };
             options.Validate();
             using var worker = model.StartWorker(parse);
-            using var loaded = model.Load(parse, worker);
+            using var loaded = model.Load(parse, worker, error);
             bool asJson = parse.GetValue(json);
             var tokenizer = loaded.Tokenizer;
             int[] promptIds = tokenizer.Encode(parse.GetValue(prompt)!);

@@ -35,10 +35,14 @@ public sealed class ModelArguments
         return new DeviceWorker(TorchRuntime.ParseDevice(parse.GetValue(Device)!), threads, "cqil-device");
     }
 
-    /// <summary>Loads the model and tokenizer on <paramref name="worker"/>'s thread.</summary>
-    public LoadedModel Load(ParseResult parse, DeviceWorker worker)
+    /// <summary>
+    /// Loads the model and tokenizer on <paramref name="worker"/>'s thread; a dtype that is slow on this device is
+    /// reported to <paramref name="warnings"/> (bf16 on a CPU without fast bf16 kernels).
+    /// </summary>
+    public LoadedModel Load(ParseResult parse, DeviceWorker worker, TextWriter? warnings = null)
     {
         var dtype = ModelDtype.Parse(parse.GetValue(Dtype)!);
+        WarnAboutDtype(dtype, worker, warnings);
         if (RandomModelSpec.IsRandom(parse.GetValue(Model)))
         {
             throw new Core.InvalidInputException($"model '{parse.GetValue(Model)}': a random model has no tokenizer; only `cqil bench` takes one");
@@ -48,15 +52,24 @@ public sealed class ModelArguments
     }
 
     /// <summary>Loads only the model (latency needs no tokenizer): a checkpoint, or a random:… shape drawn on the device.</summary>
-    public LlamaModel LoadModel(ParseResult parse, DeviceWorker worker)
+    public LlamaModel LoadModel(ParseResult parse, DeviceWorker worker, TextWriter? warnings = null)
     {
         if (parse.GetValue(Model) is { } text && RandomModelSpec.IsRandom(text))
         {
             var spec = RandomModelSpec.Parse(text);
             var dtype = ModelDtype.Parse(parse.GetValue(Dtype)!);
+            WarnAboutDtype(dtype, worker, warnings);
             return worker.Run(() => RandomModel.Create(spec.Config, spec.Seed, dtype, worker.Device, name: spec.Text));
         }
-        return Load(parse, worker).Model;
+        return Load(parse, worker, warnings).Model;
+    }
+
+    private static void WarnAboutDtype(TorchSharp.torch.ScalarType dtype, DeviceWorker worker, TextWriter? warnings)
+    {
+        if (warnings is not null && worker.Run(() => Bf16Performance.Warning(dtype, worker.Device)) is { } warning)
+        {
+            warnings.WriteLine("warning: " + warning);
+        }
     }
 
     /// <summary>The --model path, or the demo model when none is given.</summary>

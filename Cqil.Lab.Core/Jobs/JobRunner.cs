@@ -6,6 +6,7 @@ using Cqil.Lab.Core.Evaluation;
 using Cqil.Lab.Core.Generation;
 using Cqil.Lab.Core.Latency;
 using Cqil.Lab.Core.Model;
+using Cqil.Lab.Core.Runtime;
 using Cqil.Lab.Core.Tokenization;
 
 namespace Cqil.Lab.Core.Jobs;
@@ -22,9 +23,10 @@ public static class JobRunner
         spec.Validate();
         context.CancellationToken.ThrowIfCancellationRequested();
         context.Report(0, "loading the model");
-        using var lease = context.Models.Acquire(spec.ModelPath, ModelDtype.Parse(spec.Dtype), context.Device);
+        var dtype = ModelDtype.Parse(spec.Dtype);
+        using var lease = context.Models.Acquire(spec.ModelPath, dtype, context.Device);
         var loaded = lease.Loaded;
-        return spec switch
+        var outcome = spec switch
         {
             AnalysisJobSpec a => RunAnalysis(a, loaded.Model, loaded.Tokenizer, context),
             EvaluationJobSpec e => RunEvaluation(e, loaded.Model, loaded.Tokenizer, context),
@@ -32,6 +34,8 @@ public static class JobRunner
             GenerationJobSpec g => RunGeneration(g, loaded.Model, loaded.Tokenizer, context),
             _ => throw new ArgumentException($"unknown job type {spec.GetType().Name}"),
         };
+        // A job that ran in a dtype this machine computes slowly says so where its result is shown.
+        return Bf16Performance.Warning(dtype, context.Device) is { } warning ? outcome with { Summary = $"{outcome.Summary} (warning: {warning})" } : outcome;
     }
 
     private sealed class ActionProgress<T>(Action<T> report) : IProgress<T>
