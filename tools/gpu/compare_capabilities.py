@@ -8,13 +8,7 @@ import json
 import os
 import sys
 
-
-def load(path):
-    try:
-        with open(path) as fh:
-            return json.load(fh)
-    except (OSError, ValueError) as e:
-        return {"missing": f"{os.path.basename(path)}: {e.__class__.__name__}: {e}"}
+from summarize import load  # same folder: a missing or unreadable file becomes {"missing": why}
 
 
 def items(path):
