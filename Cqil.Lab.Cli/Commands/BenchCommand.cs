@@ -13,7 +13,7 @@ public static class BenchCommand
     {
         var model = new ModelArguments();
         var plan = new Option<string?>("--plan") { Description = "The CQIL plan to measure against the baseline (file or name)" };
-        var mode = new Option<string>("--mode") { Description = "reference, fused, concurrent, or all (default)", DefaultValueFactory = _ => "all" };
+        var mode = new Option<string>("--mode") { Description = "reference, fused, concurrent, a comma list of them (fused,concurrent), or all (default)", DefaultValueFactory = _ => "all" };
         var promptLen = new Option<int>("--prompt-len") { Description = "Prompt tokens (prefill)", DefaultValueFactory = _ => 128 };
         var batch = new Option<int>("--batch") { Description = "Sequences per batch", DefaultValueFactory = _ => 1 };
         var decode = new Option<int>("--decode-tokens") { Description = "Tokens decoded after the prompt, each timed", DefaultValueFactory = _ => 32 };
@@ -44,7 +44,8 @@ public static class BenchCommand
             };
             settings.Validate();
             string modeArg = parse.GetValue(mode)!;
-            var modes = modeArg == "all" ? [ExecutionMode.Reference, ExecutionMode.Fused, ExecutionMode.Concurrent] : new[] { ExecutionModes.Parse(modeArg) };
+            var modes = modeArg == "all" ? [ExecutionMode.Reference, ExecutionMode.Fused, ExecutionMode.Concurrent]
+                : modeArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ExecutionModes.Parse).Distinct().ToArray();
             using var loaded = model.LoadModel(parse, worker, error);
             var groupPlan = GroupPlan.Baseline(loaded.Config.NumLayers);
             if (parse.GetValue(plan) is { } planArg)

@@ -53,6 +53,33 @@ public class DoctorAndRandomBenchCommandTests
     }
 
     [Fact]
+    public void Bench_measures_a_comma_list_of_modes_side_by_side()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"cqil-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, _, error) = Run("bench", "--model", "random:layers=4,hidden=64,vocab=128", "--plan", "X-S1-E3-P2-D0", "--mode", "fused, concurrent",
+                "--prompt-len", "8", "--decode-tokens", "2", "--warmup", "0", "--reps", "2", "--thread-candidates", "1", "--no-projection", "--out", path);
+            Assert.True(code == 0, error);
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            var modes = json.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("mode").GetString()!).ToArray();
+            Assert.Equal(new[] { "fused", "concurrent" }, modes);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Bench_names_an_unknown_mode_in_a_list()
+    {
+        var (code, _, error) = Run("bench", "--model", "random:layers=4,hidden=64,vocab=128", "--plan", "X-S1-E3-P2-D0", "--mode", "fused,sideways");
+        Assert.Equal(2, code);
+        Assert.Contains("mode 'sideways'", error);
+    }
+
+    [Fact]
     public void Commands_that_need_a_tokenizer_refuse_a_random_shape()
     {
         var (code, _, error) = Run("generate", "--model", "random:llama-7b");
