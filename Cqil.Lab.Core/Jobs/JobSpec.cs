@@ -30,6 +30,9 @@ public abstract record JobSpec
     /// <summary>A one-line description for lists.</summary>
     public abstract string Title();
 
+    /// <summary><see cref="Title"/>, naming the compute dtype when it is not the default f32.</summary>
+    public string TitleWithDtype() => Model.ModelDtype.Parse(Dtype) == TorchSharp.torch.ScalarType.Float32 ? Title() : $"{Title()} ({Model.ModelDtype.Name(Model.ModelDtype.Parse(Dtype))})";
+
     /// <summary>Checks the numbers a user typed; throws <see cref="InvalidInputException"/> with a message.</summary>
     public virtual void Validate()
     {

@@ -77,6 +77,8 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
     [InlineData("/api/runs", "{\"tasks\": []}", "needs at least one task")]
     [InlineData("/api/runs", "{\"tasks\": [\"colours\"], \"plans\": [{\"s\": 0, \"e\": 9, \"p\": 3}]}", "S=0, E=9")]
     [InlineData("/api/jobs/generation", "{\"prompt\": \"\"}", "prompt is empty")]
+    [InlineData("/api/jobs/generation", "{\"prompt\": \"hi\", \"dtype\": \"f8\"}", "dtype 'f8': expected f32, bf16 or f16")]
+    [InlineData("/api/runs", "{\"tasks\": [\"colours\"], \"dtype\": \"int4\"}", "dtype 'int4'")]
     public async Task Bad_input_is_a_400_with_a_message_and_the_server_keeps_serving(string path, string body, string message)
     {
         var (status, json) = await api.PostAsync(path, body);
@@ -155,6 +157,19 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
 
         var evaluation = await api.GetAsync($"/api/jobs/{jobs[0]!["id"]}/result");
         Assert.Equal("cqil-lab/evaluation-job", (string?)evaluation["schema"]);
+    }
+
+    [Fact]
+    public async Task A_run_in_bf16_computes_in_bf16_and_says_so()
+    {
+        var run = await api.PostOkAsync("/api/runs", $$$"""
+            {"name": "bf16 run", "tasks": ["{{{LabModelFixture.TaskName}}}"], "limit": 4, "latency": null, "dtype": "bfloat16"}
+            """);
+        var job = run["jobs"]![0]!;
+        Assert.EndsWith("(bf16)", (string?)job["title"]);
+        await api.WaitForAsync((string)job["id"]!, TimeSpan.FromSeconds(120), "done");
+        var result = await api.GetAsync($"/api/jobs/{job["id"]}/result");
+        Assert.Equal("bf16", (string?)result["dtype"]);
     }
 
     [Fact]

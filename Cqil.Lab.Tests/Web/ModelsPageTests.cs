@@ -1,6 +1,7 @@
 using Bunit;
 using Cqil.Lab.Tests.Fixtures;
 using Cqil.Lab.Web.Components.Pages;
+using Cqil.Lab.Web.Components.Shared;
 using Cqil.Lab.Web.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,6 +56,21 @@ public sealed class ModelsPageTests : LabBunitContext
         page.Find("[data-testid=refresh-models]").Click();
 
         Assert.Contains("tiny-late", page.Markup);
+    }
+
+    [Fact]
+    public void The_model_picker_sets_the_dtype_the_tabs_new_jobs_use()
+    {
+        Services.AddScoped<LabSession>();
+        var picker = Render<ModelPicker>();
+        var session = Services.GetRequiredService<LabSession>();
+        Assert.Equal("f32", session.Dtype);
+        Assert.Equal(["f32", "bf16", "f16"], picker.FindAll("[data-testid=dtype-picker] option").Select(o => o.GetAttribute("value")));
+
+        picker.Find("[data-testid=dtype-picker]").Change("bf16");
+
+        Assert.Equal("bf16", session.Dtype);
+        Assert.Equal("bf16", picker.Find("[data-testid=dtype-picker]").GetAttribute("value"));
     }
 
     private sealed class FakeEnvironment(string root) : IHostEnvironment

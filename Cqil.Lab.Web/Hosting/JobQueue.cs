@@ -162,7 +162,7 @@ public sealed class JobQueue : BackgroundService
                     Device = device,
                     ModelPath = spec.ModelPath,
                     ModelName = modelName,
-                    Title = spec.Title(),
+                    Title = spec.TitleWithDtype(),
                     SpecJson = spec.ToJson(),
                     Sequence = Interlocked.Increment(ref sequence),
                     CreatedUtc = DateTime.UtcNow,

@@ -7,6 +7,7 @@ using Cqil.Lab.Core.Checkpoints;
 using Cqil.Lab.Core.Cqil;
 using Cqil.Lab.Core.Jobs;
 using Cqil.Lab.Core.Latency;
+using Cqil.Lab.Core.Model;
 using Cqil.Lab.Web.Data;
 using Microsoft.Extensions.Options;
 
@@ -178,6 +179,7 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         var spec = new AnalysisJobSpec
         {
             ModelPath = model.Path,
+            Dtype = DtypeName(request.Dtype),
             Samples = request.Samples,
             SequenceLength = request.SeqLen,
             BatchSize = request.BatchSize,
@@ -215,6 +217,7 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         LabPermissions.DemandStartJobs(caller);
         var model = models.Resolve(request.Model);
         var mode = ExecutionModes.Parse(request.Mode);
+        string dtype = DtypeName(request.Dtype);
         var planSpecs = new List<PlanSpec>();
         foreach (var id in request.PlanIds)
         {
@@ -237,7 +240,7 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         var specs = new List<JobSpec>();
         foreach (var task in tasks)
         {
-            specs.Add(new EvaluationJobSpec { ModelPath = model.Path, Task = task, Limit = request.Limit, LimitSeed = request.Seed,
+            specs.Add(new EvaluationJobSpec { ModelPath = model.Path, Dtype = dtype, Task = task, Limit = request.Limit, LimitSeed = request.Seed,
                 NumFewShot = request.NumFewShot, FewShotSeed = request.FewShotSeed, Plans = planSpecs, Mode = mode, Fidelity = request.Fidelity });
         }
         if (request.Latency is { } l)
@@ -249,7 +252,7 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
             var modes = l.Modes.Select(ExecutionModes.Parse).Distinct().ToArray();
             foreach (var plan in planSpecs)
             {
-                specs.Add(new LatencyJobSpec { ModelPath = model.Path, Plan = plan, Modes = modes, Settings = settings, Project = l.Project });
+                specs.Add(new LatencyJobSpec { ModelPath = model.Path, Dtype = dtype, Plan = plan, Modes = modes, Settings = settings, Project = l.Project });
             }
         }
         specs.ForEach(s => s.Validate());
@@ -274,6 +277,7 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         var spec = new GenerationJobSpec
         {
             ModelPath = model.Path,
+            Dtype = DtypeName(request.Dtype),
             Prompt = request.Prompt,
             Plan = request.PlanId is null && request.Plan is null ? null : await PlanSpecAsync(request.PlanId, request.Plan, model.Path),
             Mode = ExecutionModes.Parse(request.Mode),
@@ -285,6 +289,9 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         CheckSize(spec, model);
         return await queue.SubmitAsync(spec, caller, model.Name);
     }
+
+    /// <summary>The dtype's canonical name (bfloat16 → bf16); an unknown one is refused with the accepted names.</summary>
+    private static string DtypeName(string? dtype) => ModelDtype.Name(ModelDtype.Parse(dtype ?? "f32"));
 
     /// <summary>Refuses a job over the size limits (samples per analysis, tokens per job) before it is queued.</summary>
     private T CheckSize<T>(T spec, ModelEntry model) where T : JobSpec

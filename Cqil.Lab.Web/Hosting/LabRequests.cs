@@ -16,6 +16,9 @@ public sealed record AnalysisRequest
     public int BatchSize { get; init; } = 8;
     public Guid? PlanId { get; init; }
     public JsonObject? Plan { get; init; }
+
+    /// <summary>Compute dtype: f32 (default), bf16 or f16.</summary>
+    public string Dtype { get; init; } = "f32";
 }
 
 /// <summary>Latency settings of a run.</summary>
@@ -51,6 +54,9 @@ public sealed record RunRequest
     public string Mode { get; init; } = "fused";
     public bool Fidelity { get; init; } = true;
     public LatencyRequest? Latency { get; init; } = new();
+
+    /// <summary>Compute dtype: f32 (default), bf16 or f16.</summary>
+    public string Dtype { get; init; } = "f32";
 }
 
 /// <summary>Generate from a prompt with the baseline and with a plan.</summary>
@@ -64,6 +70,9 @@ public sealed record GenerationRequest
     public int MaxNewTokens { get; init; } = 48;
     public double Temperature { get; init; }
     public long Seed { get; init; }
+
+    /// <summary>Compute dtype: f32 (default), bf16 or f16.</summary>
+    public string Dtype { get; init; } = "f32";
 }
 
 public static class LabJson

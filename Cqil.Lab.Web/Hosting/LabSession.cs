@@ -16,6 +16,9 @@ public sealed class LabSession
 
     public string? ModelPath { get; private set; }
 
+    /// <summary>The compute dtype new jobs use (f32, bf16 or f16): bf16 halves a large model's memory on a GPU.</summary>
+    public string Dtype { get; private set; } = "f32";
+
     /// <summary>The plan in the editor (null: none yet); kept per model layer count.</summary>
     public PlanDocument? CurrentPlan { get; private set; }
 
@@ -26,6 +29,15 @@ public sealed class LabSession
         if (path != ModelPath)
         {
             ModelPath = path;
+            Changed?.Invoke();
+        }
+    }
+
+    public void SelectDtype(string dtype)
+    {
+        if (dtype != Dtype)
+        {
+            Dtype = dtype;
             Changed?.Invoke();
         }
     }
