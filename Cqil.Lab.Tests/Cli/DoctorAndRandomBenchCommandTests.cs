@@ -35,35 +35,31 @@ public class DoctorAndRandomBenchCommandTests
     [Fact]
     public void Bench_takes_a_random_shape_and_names_it_in_the_report()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"cqil-bench-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (code, output, error) = Run("bench", "--model", "random:layers=4,hidden=64,vocab=128", "--plan", "X-S1-E3-P2-D0", "--mode", "fused",
-                "--prompt-len", "8", "--decode-tokens", "2", "--warmup", "0", "--reps", "2", "--thread-candidates", "1", "--no-projection", "--out", path);
-            Assert.True(code == 0, error);
-            Assert.Contains("random:layers=4,hidden=64,vocab=128", output);
-            using var json = JsonDocument.Parse(File.ReadAllText(path));
-            Assert.Equal("random", json.RootElement.GetProperty("model").GetProperty("format").GetString());
-            Assert.Equal("fused", json.RootElement.GetProperty("runs")[0].GetProperty("mode").GetString());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (output, json) = BenchSmallRandomModel("fused");
+        Assert.Contains("random:layers=4,hidden=64,vocab=128", output);
+        Assert.Equal("random", json.GetProperty("model").GetProperty("format").GetString());
+        Assert.Equal("fused", json.GetProperty("runs")[0].GetProperty("mode").GetString());
     }
 
     [Fact]
     public void Bench_measures_a_comma_list_of_modes_side_by_side()
     {
+        var (_, json) = BenchSmallRandomModel("fused, concurrent");
+        var modes = json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("mode").GetString()!).ToArray();
+        Assert.Equal(new[] { "fused", "concurrent" }, modes);
+    }
+
+    /// <summary>`cqil bench` of a 4-layer random model with plan S1-E3-P2 in <paramref name="mode"/>, briefly: its output and its JSON report.</summary>
+    private static (string Output, JsonElement Report) BenchSmallRandomModel(string mode)
+    {
         string path = Path.Combine(Path.GetTempPath(), $"cqil-bench-{Guid.NewGuid():N}.json");
         try
         {
-            var (code, _, error) = Run("bench", "--model", "random:layers=4,hidden=64,vocab=128", "--plan", "X-S1-E3-P2-D0", "--mode", "fused, concurrent",
+            var (code, output, error) = Run("bench", "--model", "random:layers=4,hidden=64,vocab=128", "--plan", "X-S1-E3-P2-D0", "--mode", mode,
                 "--prompt-len", "8", "--decode-tokens", "2", "--warmup", "0", "--reps", "2", "--thread-candidates", "1", "--no-projection", "--out", path);
             Assert.True(code == 0, error);
             using var json = JsonDocument.Parse(File.ReadAllText(path));
-            var modes = json.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("mode").GetString()!).ToArray();
-            Assert.Equal(new[] { "fused", "concurrent" }, modes);
+            return (output, json.RootElement.Clone());
         }
         finally
         {
