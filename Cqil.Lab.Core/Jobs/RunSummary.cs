@@ -42,6 +42,9 @@ public sealed record RunSummary
     /// <summary>The machines (and software) the run's latencies were measured on, one line each; compare only alike.</summary>
     public IReadOnlyList<string> LatencyMeasuredOn { get; init; } = [];
 
+    /// <summary>The compute dtypes the run's results were computed in (f32, bf16, f16): one for a run started at once.</summary>
+    public IReadOnlyList<string> Dtypes { get; init; } = [];
+
     /// <summary>Each latency job's full report (thread counts, projection), in the order the jobs are listed.</summary>
     public IReadOnlyList<LatencyStudy> LatencyStudies { get; init; } = [];
 
@@ -61,6 +64,14 @@ public sealed record RunSummary
         var tasks = new List<string>();
         var machines = new List<string>();
         var studies = new List<LatencyStudy>();
+        var dtypes = new List<string>();
+        void Dtype(string dtype)
+        {
+            if (!dtypes.Contains(dtype))
+            {
+                dtypes.Add(dtype);
+            }
+        }
         bool partial = false;
         Row("baseline", "baseline", null);
         foreach (var input in results)
@@ -69,6 +80,7 @@ public sealed record RunSummary
             if (input.Kind == JobKind.Evaluation)
             {
                 var e = JobResults.Evaluation(input.ResultJson);
+                Dtype(e.Dtype);
                 if (!tasks.Contains(e.Task))
                 {
                     tasks.Add(e.Task);
@@ -91,6 +103,7 @@ public sealed record RunSummary
             {
                 var l = JobResults.Latency(input.ResultJson);
                 var report = l.Report;
+                Dtype(report.Dtype);
                 studies.Add(new LatencyStudy(l.PlanName, l.PlanId, report));
                 if (report.Machine.OneLine() is var machine && !machines.Contains(machine))
                 {
@@ -119,6 +132,7 @@ public sealed record RunSummary
             Partial = partial,
             LatencyMeasuredOn = machines,
             LatencyStudies = studies,
+            Dtypes = dtypes,
         };
     }
 

@@ -170,6 +170,8 @@ public sealed class LabApiTests(Xunit.Abstractions.ITestOutputHelper output) : I
         await api.WaitForAsync((string)job["id"]!, TimeSpan.FromSeconds(120), "done");
         var result = await api.GetAsync($"/api/jobs/{job["id"]}/result");
         Assert.Equal("bf16", (string?)result["dtype"]);
+        var summary = await api.GetAsync($"/api/runs/{run["run_id"]}/results");
+        Assert.Equal(["bf16"], summary["dtypes"]!.AsArray().Select(d => (string?)d));
     }
 
     [Fact]

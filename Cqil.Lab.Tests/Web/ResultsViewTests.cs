@@ -16,6 +16,7 @@ public sealed class ResultsViewTests : LabBunitContext
         CreatedUtc = new DateTime(2026, 11, 26, 0, 0, 0, DateTimeKind.Utc),
         Tasks = ["who-has"],
         Partial = partial,
+        Dtypes = ["bf16"],
         LatencyMeasuredOn = ["AMD EPYC, 2 cores; libtorch 2.10.0; commit 4107e618eb; MKL kernels: family 7"],
         Rows =
         [
@@ -56,6 +57,7 @@ public sealed class ResultsViewTests : LabBunitContext
         Assert.Equal("/api/runs/11111111-2222-3333-4444-555555555555/results?format=csv", view.Find("[data-testid=export-results-csv]").GetAttribute("href"));
         Assert.Empty(view.FindAll("[data-testid=results-partial]"));
         Assert.Contains("AMD EPYC, 2 cores; libtorch 2.10.0; commit 4107e618eb; MKL kernels: family 7", view.Find("[data-testid=latency-machine]").TextContent);
+        Assert.Equal("Computed in bf16", view.Find("[data-testid=results-dtype]").TextContent);
     }
 
     [Fact]

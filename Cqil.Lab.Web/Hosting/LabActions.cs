@@ -258,7 +258,7 @@ public sealed class LabActions(LabModels models, PlanStore plans, JobStore jobs,
         specs.ForEach(s => s.Validate());
         specs.ForEach(s => CheckSize(s, model));
         string name = string.IsNullOrWhiteSpace(request.Name)
-            ? $"{model.Name}: {string.Join(", ", planSpecs.Select(p => p.Name).DefaultIfEmpty("baseline"))}"
+            ? $"{model.Name}: {string.Join(", ", planSpecs.Select(p => p.Name).DefaultIfEmpty("baseline"))}{(dtype == "f32" ? "" : $" ({dtype})")}"
             : request.Name.Trim();
         RunRecord? run = null;
         // The run is recorded only once the queue has room for all its jobs, inside the queue's admission.
