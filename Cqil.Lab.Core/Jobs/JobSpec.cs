@@ -31,7 +31,7 @@ public abstract record JobSpec
     public abstract string Title();
 
     /// <summary><see cref="Title"/>, naming the compute dtype when it is not the default f32.</summary>
-    public string TitleWithDtype() => Model.ModelDtype.Parse(Dtype) == TorchSharp.torch.ScalarType.Float32 ? Title() : $"{Title()} ({Model.ModelDtype.Name(Model.ModelDtype.Parse(Dtype))})";
+    public string TitleWithDtype() => Model.ModelDtype.Name(Model.ModelDtype.Parse(Dtype)) is var dtype && dtype == "f32" ? Title() : $"{Title()} ({dtype})";
 
     /// <summary>Checks the numbers a user typed; throws <see cref="InvalidInputException"/> with a message.</summary>
     public virtual void Validate()
